@@ -1,0 +1,65 @@
+"""`matlog edit`: the user edits a copy; it replaces the journal only once it checks out.
+
+Editing a copy means a session that ends while the editor is open is not lost: its record
+is carried over onto the edited text before the copy replaces the journal.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+
+from matlog.errors import JournalError, UsageError
+from matlog.journal import Journal, parse
+from matlog.prompts import Prompter
+
+
+def editor_command() -> list[str]:
+    for name in ("VISUAL", "EDITOR"):
+        if value := os.environ.get(name, "").strip():
+            return shlex.split(value)
+    for fallback in ("nano", "vi"):
+        if shutil.which(fallback):
+            return [fallback]
+    raise UsageError("no editor found", hint="set VISUAL or EDITOR, e.g. export EDITOR=nano")
+
+
+def edit_journal(journal: Journal, prompter: Prompter) -> str:
+    """Run the editor on a copy until it checks out (or the user gives up); say what happened."""
+    target = journal.real_path
+    original = journal.raw_bytes()
+    folder = target.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copy = folder / f".{target.stem}.edit-{os.getpid()}{target.suffix}"
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(original)
+    command = editor_command()
+    while True:
+        # No shell: the editor is run as the argument list the variable names.
+        result = subprocess.run([*command, str(copy)], check=False)
+        if result.returncode != 0:
+            copy.unlink(missing_ok=True)
+            raise UsageError(f"the editor exited with {result.returncode}; the journal is unchanged")
+        edited = copy.read_bytes()
+        _, problems = parse(edited, journal.path, journal.kind)
+        if not problems:
+            break
+        for problem in problems:
+            print(str(problem).replace(str(journal.path), str(copy), 1))
+        if not prompter.interactive or not prompter.confirm("Edit again?", default=True):
+            raise JournalError(
+                f"the edited journal has {len(problems)} problem(s); the journal is unchanged",
+                hint=f"your edits are kept in {copy}",
+            )
+    if edited == original:
+        copy.unlink(missing_ok=True)
+        return "No changes."
+    try:
+        journal.replace_edited(original, edited)
+    except JournalError as exc:
+        raise JournalError(exc.message, hint=f"your edits are kept in {copy}") from None
+    copy.unlink(missing_ok=True)
+    return f"Saved {journal.path}: no problems."

@@ -1,0 +1,54 @@
+"""One exception hierarchy; `cli.run` maps it to exit codes and one-line messages."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class MatlogError(Exception):
+    """A problem the user can act on: shown as one line plus a hint, never a traceback."""
+
+    exit_code = EXIT_DATA
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(MatlogError):
+    """The command line asked for something that cannot be done (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DataError(MatlogError):
+    """A file or its contents is the problem (exit 1)."""
+
+
+class ConfigError(DataError):
+    """config.toml is not TOML or has a bad value."""
+
+
+class JournalError(DataError):
+    """The journal does not parse or a record in it is invalid; nothing was written."""
+
+
+class JournalWriteError(DataError):
+    """The journal could not be written (full disk, read-only, ...); it is unchanged.
+
+    `record_text` holds what should have been written, so the caller can save it elsewhere.
+    """
+
+    def __init__(self, message: str, record_text: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.record_text = record_text
+
+
+class Interrupted(MatlogError):
+    """The user interrupted before anything was started (exit 130)."""
+
+    exit_code = EXIT_INTERRUPTED

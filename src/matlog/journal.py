@@ -1,0 +1,793 @@
+"""The journal file: the only code that reads or writes its bytes.
+
+Two formats share one set of records: TOML (the default, hand-editable) and JSON Lines
+(chosen by a `.jsonl` suffix). Writing keeps the promises in SPEC.md:
+
+* a new record is appended as one `write()` on an `O_APPEND` descriptor, under an exclusive
+  `flock` on a side file, after checking that what is already there parses; a short or
+  failed write is truncated back, so the file is either as it was or has the whole record;
+* the rare edits in place (`undo`, `rate`) write a temporary file beside the real one and
+  `os.replace` it, after checking that the result parses to exactly what was intended;
+* values are serialised by tomli-w / json, so user text can never break the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import io
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+
+from matlog.errors import JournalError, JournalWriteError
+from matlog.records import (
+    ENDINGS,
+    LAYERS,
+    RATING_MAX,
+    RATING_MIN,
+    SURFACES,
+    Record,
+    Session,
+    Sleep,
+)
+
+FORMAT_VERSION = 1
+Kind = Literal["toml", "jsonl"]
+
+TOML_PREAMBLE = """\
+# matlog journal: one [[session]] per mat session, one [[sleep]] per night.
+# You may edit it by hand (`matlog edit` checks it afterwards). Keep `format = 1`.
+format = 1
+"""
+
+_SESSION_FIELDS = (
+    "id",
+    "started",
+    "planned_seconds",
+    "actual_seconds",
+    "ended",
+    "area",
+    "layer",
+    "surface",
+    "tags",
+    "before",
+    "after",
+    "note",
+)
+_SLEEP_FIELDS = ("id", "night", "rating", "note")
+_HEADER = re.compile(rb"^[ \t]*\[\[[ \t]*(session|sleep)[ \t]*\]\]", re.MULTILINE)
+_ANY_HEADER = re.compile(r"^[ \t]*\[")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Contents:
+    sessions: list[Session] = field(default_factory=list)
+    sleeps: list[Sleep] = field(default_factory=list)
+    exists: bool = False
+    size: int = 0
+
+    @property
+    def records(self) -> list[Record]:
+        return sorted([*self.sessions, *self.sleeps], key=lambda r: r.line)
+
+    @property
+    def blank(self) -> bool:
+        """The file exists but holds nothing at all: worth telling the user, never ignoring."""
+        return self.exists and not self.sessions and not self.sleeps and self.size == 0
+
+
+def kind_of(path: Path) -> Kind:
+    return "jsonl" if path.suffix.lower() == ".jsonl" else "toml"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading and validating
+
+
+def parse(data: bytes, path: Path, kind: Kind) -> tuple[Contents, list[Problem]]:
+    """Every record in `data`, and every problem found (empty when the file is valid)."""
+    contents = Contents(exists=True, size=len(data))
+    problems: list[Problem] = []
+    text = _decode(data, path, problems)
+    if text is None:
+        return contents, problems
+    if kind == "jsonl":
+        records = _parse_jsonl(text, path, problems)
+    else:
+        records = _parse_toml(text, data, path, problems)
+    for record in records:
+        (contents.sessions if isinstance(record, Session) else contents.sleeps).append(record)
+    return contents, problems
+
+
+def _decode(data: bytes, path: Path, problems: list[Problem]) -> str | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            Problem(path, 1, "the file starts with a byte-order mark; save it as UTF-8 without BOM")
+        )
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(path, line, "not UTF-8 text (a stray byte); save it as UTF-8"))
+        return None
+
+
+def _conflict_marker(text: str, path: Path, problems: list[Problem]) -> bool:
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line.rstrip("\r") == "=======":
+            problems.append(
+                Problem(path, number, "an unresolved merge conflict marker; keep both sides' "
+                        "records and delete the marker lines")
+            )
+            return True
+    return False
+
+
+def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> list[Record]:
+    if _conflict_marker(text, path, problems):
+        return []
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = _toml_error_position(exc)
+        problems.append(Problem(path, line, f"not valid TOML: {message}"))
+        return []
+    lines = text.split("\n")
+    headers: dict[str, list[int]] = {"session": [], "sleep": []}
+    for match in _HEADER.finditer(data):
+        headers[match[1].decode()].append(data.count(b"\n", 0, match.start()) + 1)
+
+    fmt = doc.get("format", FORMAT_VERSION)
+    if fmt != FORMAT_VERSION or isinstance(fmt, bool):
+        where = _key_line(lines, 0, "format")
+        problems.append(
+            Problem(path, where, f"format = {fmt!r} is not one this matlog reads (format = 1); "
+                    "a newer matlog may have written it")
+        )
+        return []
+
+    records: list[Record] = []
+    for name in ("session", "sleep"):
+        items = doc.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            where = _key_line(lines, 0, name)
+            problems.append(Problem(path, where, f"`{name}` must be [[{name}]] tables"))
+            continue
+        for index, item in enumerate(items):
+            header = headers[name][index] if index < len(headers[name]) else 1
+
+            def locate(key: str, header: int = header) -> int:
+                return _key_line(lines, header, key)
+
+            record = _record_from_dict(name, item, header, locate, path, problems)
+            if record is not None:
+                records.append(record)
+    return records
+
+
+def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
+    message = str(exc)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match:
+        return int(match[1]), f"{message[: match.start()]} (column {match[2]})"
+    match = re.search(r"\s*\(at end of document\)$", message)
+    if match:
+        return 1, f"{message[: match.start()]} at the end of the file"
+    return 1, message
+
+
+def _key_line(lines: list[str], header: int, key: str) -> int:
+    """The line of `key = ...` in the table whose header is on line `header` (0: top level)."""
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    kind = "session" if header and "session" in lines[header - 1] else "sleep"
+    for index in range(header, _block_end(lines, header - 1, kind) if header else len(lines)):
+        if pattern.match(lines[index]):
+            return index + 1
+        if not header and _ANY_HEADER.match(lines[index]):
+            break
+    return max(header, 1)
+
+
+def _block_end(lines: Sequence[str | bytes], start: int, kind: str) -> int:
+    """Index of the first line after the table whose header is at index `start`.
+
+    The table's own sub-tables (`[session.before]`) belong to it; any other header ends it.
+    """
+    own = f"[{kind}."
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).lstrip()
+        if text.startswith("[") and not text.startswith(own):
+            break
+        end += 1
+    return end
+
+
+def _parse_jsonl(text: str, path: Path, problems: list[Problem]) -> list[Record]:
+    records: list[Record] = []
+    # Split on "\n" only: json.dumps leaves U+2028 and friends unescaped inside strings.
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            problems.append(Problem(path, number, "an unresolved merge conflict marker"))
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(
+                Problem(path, number, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            )
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(path, number, "each line must be a JSON object"))
+            continue
+        kind = item.pop("type", None)
+        if kind not in ("session", "sleep"):
+            problems.append(
+                Problem(path, number, f'"type" must be "session" or "sleep", got {kind!r}')
+            )
+            continue
+        record = _record_from_dict(kind, item, number, lambda _key: number, path, problems)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+class _Invalid(Exception):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _record_from_dict(
+    kind: str,
+    item: dict[str, Any],
+    line: int,
+    locate: Callable[[str], int],
+    path: Path,
+    problems: list[Problem],
+) -> Record | None:
+    try:
+        record: Record = _session(item, line) if kind == "session" else _sleep(item, line)
+    except _Invalid as exc:
+        where = locate(exc.key) if exc.key else line
+        problems.append(Problem(path, where, f"{kind}: {exc}"))
+        return None
+    return record
+
+
+def _require(item: dict[str, Any], key: str) -> Any:
+    if key not in item:
+        raise _Invalid("", f"`{key}` is missing")
+    return item[key]
+
+
+def _int(item: dict[str, Any], key: str, low: int, high: int | None = None) -> int:
+    value = _require(item, key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Invalid(key, f"`{key}` must be a whole number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise _Invalid(key, f"`{key}` must be {span}, got {value}")
+    return value
+
+
+def _optional_str(item: dict[str, Any], key: str, allowed: Sequence[str] = ()) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(key, f"`{key}` must be text, got {value!r}")
+    if allowed and value not in allowed:
+        raise _Invalid(key, f"`{key}` must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _ratings(item: dict[str, Any], key: str) -> dict[str, int]:
+    value = item.get(key, {})
+    if not isinstance(value, dict):
+        raise _Invalid(key, f"`{key}` must be a table of ratings, e.g. {{ pain = 6 }}")
+    for name, rating in value.items():
+        if not isinstance(rating, int) or isinstance(rating, bool):
+            raise _Invalid(key, f"`{key}.{name}` must be a whole number 0–10, got {rating!r}")
+        if not RATING_MIN <= rating <= RATING_MAX:
+            raise _Invalid(key, f"`{key}.{name}` must be from 0 to 10, got {rating}")
+    return dict(value)
+
+
+def _datetime(item: dict[str, Any], key: str) -> datetime:
+    value = _require(item, key)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _Invalid(key, f"`{key}` is not an ISO 8601 date-time: {value!r}") from None
+    if not isinstance(value, datetime):
+        raise _Invalid(key, f"`{key}` must be a date-time, got {value!r}")
+    if value.tzinfo is None:
+        raise _Invalid(
+            key, f"`{key}` has no UTC offset; add one, e.g. {value.isoformat()}+01:00"
+        )
+    return value
+
+
+def _session(item: dict[str, Any], line: int) -> Session:
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _Invalid("tags", "`tags` must be a list of text, e.g. [\"bedtime\"]")
+    ended = _require(item, "ended")
+    if ended not in ENDINGS:
+        raise _Invalid("ended", f"`ended` must be one of {', '.join(ENDINGS)}, got {ended!r}")
+    return Session(
+        id=_optional_str(item, "id"),
+        started=_datetime(item, "started"),
+        planned_seconds=_int(item, "planned_seconds", 1),
+        actual_seconds=_int(item, "actual_seconds", 0),
+        ended=ended,
+        area=_optional_str(item, "area"),
+        layer=_optional_str(item, "layer", LAYERS),
+        surface=_optional_str(item, "surface", SURFACES),
+        tags=list(tags),
+        before=_ratings(item, "before"),
+        after=_ratings(item, "after"),
+        note=_optional_str(item, "note"),
+        extra={k: v for k, v in item.items() if k not in _SESSION_FIELDS},
+        line=line,
+    )
+
+
+def _sleep(item: dict[str, Any], line: int) -> Sleep:
+    night = _require(item, "night")
+    if isinstance(night, str):
+        try:
+            night = date.fromisoformat(night)
+        except ValueError:
+            raise _Invalid("night", f"`night` must be a date YYYY-MM-DD, got {night!r}") from None
+    if isinstance(night, datetime) or not isinstance(night, date):
+        raise _Invalid("night", f"`night` must be a date YYYY-MM-DD, got {night!r}")
+    return Sleep(
+        id=_optional_str(item, "id"),
+        night=night,
+        rating=_int(item, "rating", RATING_MIN, RATING_MAX),
+        note=_optional_str(item, "note"),
+        extra={k: v for k, v in item.items() if k not in _SLEEP_FIELDS},
+        line=line,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Serialising
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """The record's fields in file order, without empty optional ones; extras last."""
+    if isinstance(record, Session):
+        values: dict[str, Any] = {
+            "id": record.id,
+            "started": record.started,
+            "planned_seconds": record.planned_seconds,
+            "actual_seconds": record.actual_seconds,
+            "ended": record.ended,
+            "area": record.area,
+            "layer": record.layer,
+            "surface": record.surface,
+            "tags": record.tags,
+            "before": record.before,
+            "after": record.after,
+            "note": record.note,
+        }
+    else:
+        values = {"id": record.id, "night": record.night, "rating": record.rating,
+                  "note": record.note}
+    out = {k: v for k, v in values.items() if v is not None and v != [] and v != {}}
+    out.update(record.extra)
+    return out
+
+
+def kind_name(record: Record) -> str:
+    return "session" if isinstance(record, Session) else "sleep"
+
+
+def toml_block(record: Record) -> str:
+    """`[[session]]` (or `[[sleep]]`) and one `key = value` line per field."""
+    lines = [f"[[{kind_name(record)}]]"]
+    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in record_to_dict(record).items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    if _BARE_KEY.fullmatch(key):
+        return key
+    return tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return tomli_w.dumps({"v": value})[len("v = ") : -1]
+
+
+def json_line(record: Record) -> str:
+    item: dict[str, Any] = {"type": kind_name(record)}
+    item.update(record_to_dict(record))
+    return json.dumps(item, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def serialise(records: Iterable[Record], kind: Kind, *, whole_file: bool = False) -> str:
+    if kind == "jsonl":
+        return "".join(json_line(r) for r in records)
+    blocks = [toml_block(r) for r in records]
+    body = "\n".join(blocks)
+    return TOML_PREAMBLE + ("\n" + body if body else "") if whole_file else body
+
+
+def export_csv(contents: Contents) -> str:
+    metrics = sorted({m for s in contents.sessions for m in (*s.before, *s.after)})
+    columns = ["type", "id", "started", "planned_seconds", "actual_seconds", "ended", "area",
+               "layer", "surface", "tags", "note", "night", "rating"]
+    columns += [f"before_{m}" for m in metrics] + [f"after_{m}" for m in metrics]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for record in contents.records:
+        row: dict[str, Any] = {"type": kind_name(record), "id": record.id or "",
+                               "note": record.note or ""}
+        if isinstance(record, Session):
+            row |= {"started": record.started.isoformat(),
+                    "planned_seconds": record.planned_seconds,
+                    "actual_seconds": record.actual_seconds, "ended": record.ended,
+                    "area": record.area or "", "layer": record.layer or "",
+                    "surface": record.surface or "", "tags": ";".join(record.tags)}
+            row |= {f"before_{m}": v for m, v in record.before.items()}
+            row |= {f"after_{m}": v for m, v in record.after.items()}
+        else:
+            row |= {"night": record.night.isoformat(), "rating": record.rating}
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def identity(record: Record) -> tuple[str, str]:
+    """What makes two records the same one: the id, or for hand-written ones the content."""
+    if record.id:
+        return ("id", record.id)
+    return ("content", json_line(record))
+
+
+# ---------------------------------------------------------------------------------------
+# The file
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind: Kind = kind_of(path)
+
+    # -- reading --------------------------------------------------------------------
+
+    def read(self) -> Contents:
+        """All records; a JournalError naming the first problem if the file is not valid."""
+        data = self._read_bytes()
+        if data is None:
+            return Contents()
+        contents, problems = parse(data, self.path, self.kind)
+        _raise_first(problems)
+        return contents
+
+    def check(self) -> list[Problem]:
+        data = self._read_bytes()
+        if data is None:
+            return []
+        return parse(data, self.path, self.kind)[1]
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise JournalError(
+                f"{self.path} is a folder, not a journal file",
+                hint="point MATLOG_JOURNAL or --journal at a file",
+            ) from None
+        except OSError as exc:
+            raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+
+    # -- writing --------------------------------------------------------------------
+
+    @property
+    def real_path(self) -> Path:
+        # A symlinked journal stays a symlink: we write to (and lock beside) its target.
+        return Path(os.path.realpath(self.path))
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """An exclusive lock shared by every matlog writing this journal.
+
+        flock is released by the kernel when its holder dies, so a killed writer never
+        blocks the next one; the lock file itself is empty and harmless.
+        """
+        target = self.real_path
+        try:
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise JournalWriteError(
+                f"cannot write beside {self.path}: {exc.strerror}", record_text=""
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def append(self, records: Sequence[Record]) -> None:
+        """Add `records` at the end, keeping everything already there byte for byte."""
+        if not records:
+            return
+        record_text = serialise(records, self.kind)
+        try:
+            with self.locked():
+                self._append_locked(records, record_text)
+        except JournalWriteError as exc:
+            raise JournalWriteError(exc.message, record_text, exc.hint) from None
+
+    def _append_locked(self, records: Sequence[Record], record_text: str) -> None:
+        target = self.real_path
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        try:
+            data = _read_fd(fd)
+            _, problems = parse(data, self.path, self.kind)
+            _raise_first(problems)
+            chunk = self._chunk_to_append(data, records).encode("utf-8")
+            try:
+                written = os.write(fd, chunk)
+                if written != len(chunk):
+                    raise OSError(28, "No space left on device")
+                os.fsync(fd)
+            except OSError as exc:
+                # Leave the file exactly as it was: drop whatever part of the record landed.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, len(data))
+                    os.fsync(fd)
+                raise _write_error(self.path, exc) from None
+            if not data:
+                _fsync_dir(target.parent)
+        finally:
+            os.close(fd)
+
+    def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
+        newline = "\r\n" if b"\r\n" in data[:4096] else "\n"
+        if self.kind == "jsonl":
+            text = serialise(records, "jsonl")
+            lead = "" if not data or data.endswith(b"\n") else "\n"
+        elif not data.strip():
+            text = serialise(records, "toml", whole_file=True)
+            lead = ""
+        else:
+            text = "\n" + serialise(records, "toml")
+            lead = "" if data.endswith(b"\n") else "\n"
+        text = lead + text
+        return text.replace("\n", newline) if newline != "\n" else text
+
+    def rewrite(self, change: Callable[[Contents], tuple[Contents, Record | None, Record | None]]
+                ) -> Record | None:
+        """Replace one record (or remove it, when the new one is None) in place.
+
+        `change` gets the current contents and returns (expected contents after, old record,
+        new record). The new bytes are parsed and compared with the expectation before they
+        replace the file, atomically.
+        """
+        with self.locked():
+            data = self._read_bytes()
+            if data is None:
+                return None
+            contents, problems = parse(data, self.path, self.kind)
+            _raise_first(problems)
+            expected, old, new = change(contents)
+            if old is None:
+                return None
+            new_data = self._splice(data, old, new)
+            after, problems = parse(new_data, self.path, self.kind)
+            if problems or _comparable(after) != _comparable(expected):
+                raise JournalError(
+                    f"could not change {self.path} safely; nothing was written",
+                    hint="edit it by hand with `matlog edit`",
+                )
+            self._replace_bytes(new_data)
+            return old
+
+    def _splice(self, data: bytes, old: Record, new: Record | None) -> bytes:
+        lines = data.split(b"\n")
+        start = old.line - 1
+        if self.kind == "jsonl":
+            end = start + 1
+        else:
+            end = _block_end(lines, start, kind_name(old))
+            # Comments and blank lines just above the next header belong to it.
+            while end - 1 > start and (
+                not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(b"#")
+            ):
+                end -= 1
+        crlf = lines[start].endswith(b"\r")
+        if new is None:
+            replacement: list[bytes] = []
+            # Drop the blank line that separated the removed block from the one before.
+            if start > 0 and not lines[start - 1].strip():
+                start -= 1
+        else:
+            text = json_line(new) if self.kind == "jsonl" else toml_block(new)
+            replacement = [
+                (line + ("\r" if crlf else "")).encode() for line in text.rstrip("\n").split("\n")
+            ]
+        return b"\n".join(lines[:start] + replacement + lines[end:])
+
+    def raw_bytes(self) -> bytes:
+        """The file as it is (b"" if it does not exist yet), for `matlog edit`'s copy."""
+        return self._read_bytes() or b""
+
+    def replace_edited(self, original: bytes, edited: bytes) -> None:
+        """Install an edited copy of `original`, keeping records appended meanwhile."""
+        with self.locked():
+            current = self.raw_bytes()
+            if current != original:
+                if not current.startswith(original):
+                    raise JournalError(
+                        f"{self.path} was changed by something else while you edited it"
+                    )
+                # Sessions appended while the editor was open go after the edited text.
+                tail = current[len(original) :].lstrip(b"\r\n")
+                edited = edited + (b"" if edited.endswith(b"\n") else b"\n") + b"\n" + tail
+            _raise_first(parse(edited, self.path, self.kind)[1])
+            if not self.real_path.exists():
+                self.real_path.touch(mode=0o600)
+            self._replace_bytes(edited)
+
+    def _replace_bytes(self, data: bytes) -> None:
+        target = self.real_path
+        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.fchmod(fd, mode)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise _write_error(self.path, exc) from None
+
+
+def _comparable(contents: Contents) -> list[str]:
+    return [json_line(r) for r in contents.records]
+
+
+def remove_last_session(contents: Contents) -> tuple[Contents, Record | None, Record | None]:
+    """For `Journal.rewrite`: drop the session that started last."""
+    if not contents.sessions:
+        return contents, None, None
+    last = max(contents.sessions, key=lambda s: (s.started, s.line))
+    kept = [s for s in contents.sessions if s is not last]
+    return replace(contents, sessions=kept), last, None
+
+
+def _raise_first(problems: list[Problem]) -> None:
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise JournalError(
+            f"{problems[0]}{more}",
+            hint="nothing was written; `matlog check` lists every problem, `matlog edit` fixes",
+        )
+
+
+def _read_fd(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_error(path: Path, exc: OSError) -> JournalWriteError:
+    return JournalWriteError(f"cannot write {path}: {exc.strerror or exc}", record_text="")
+
+
+def load_file(path: Path) -> Contents:
+    """Another journal (for `import`): TOML or JSON Lines, by suffix or by its first byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc.strerror}") from None
+    kind: Kind = kind_of(path)
+    if path.suffix.lower() == ".json" or data.lstrip()[:1] == b"{":
+        kind = "jsonl"
+    contents, problems = parse(data, path, kind)
+    _raise_first(problems)
+    return contents
+
+
+def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | None:
+    """Write records that could not reach the journal to a file `matlog import` can take.
+
+    Tries each folder in turn (the state folder, then the temp folder); None if none worked.
+    """
+    text = serialise(records, "toml", whole_file=True).encode("utf-8")
+    name = f"rescued-{records[0].id or os.getpid()}.toml"
+    for folder in folders:
+        path = folder / name
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                if os.write(fd, text) != len(text):
+                    raise OSError(28, "No space left on device")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            continue
+        return path
+    return None

@@ -1,0 +1,52 @@
+"""Questions at the terminal. Nothing here prompts when standard input is not a terminal."""
+
+from __future__ import annotations
+
+import select
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+
+class PromptTimeout(Exception):
+    """Nobody answered in time (asleep on the mat)."""
+
+
+@dataclass
+class Prompter:
+    interactive: bool
+    stdin: TextIO = sys.stdin
+    stdout: TextIO = sys.stderr  # questions go to stderr so stdout stays clean for pipes
+
+    def ask(self, question: str, timeout: float | None = None) -> str:
+        """One line of answer, stripped; PromptTimeout if `timeout` seconds pass first."""
+        self.stdout.write(question)
+        self.stdout.flush()
+        if timeout is not None and not _readable(self.stdin, timeout):
+            self.stdout.write("\n")
+            raise PromptTimeout
+        line = self.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.strip()
+
+    def confirm(self, question: str, *, default: bool) -> bool:
+        if not self.interactive:
+            return default
+        suffix = " [Y/n] " if default else " [y/N] "
+        while True:
+            answer = self.ask(question + suffix).lower()
+            if not answer:
+                return default
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("n", "no"):
+                return False
+
+
+def _readable(stream: TextIO, timeout: float) -> bool:
+    try:
+        ready, _, _ = select.select([stream], [], [], timeout)
+    except (ValueError, OSError, TypeError):  # not a real file (tests): just read
+        return True
+    return bool(ready)

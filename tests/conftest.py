@@ -1,0 +1,79 @@
+"""Shared fixtures. The autouse one keeps every test away from the real home directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matlog.cli import app
+from matlog.clock import FakeClock
+from matlog.env import Env
+from matlog.records import Session, new_id
+
+CET = timezone(timedelta(hours=1))
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in [
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ]:
+        monkeypatch.setenv(var, str(home / sub))
+    for var in ("MATLOG_JOURNAL", "MATLOG_CONFIG", "VISUAL", "EDITOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    return home
+
+
+@pytest.fixture
+def journal_path(tmp_path: Path) -> Path:
+    return tmp_path / "journal.toml"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(start=datetime(2026, 11, 23, 22, 0, tzinfo=CET))
+
+
+def make_session(
+    started: datetime | None = None,
+    minutes: float = 10,
+    ended: str = "finished",
+    **fields: Any,
+) -> Session:
+    started = started or datetime(2026, 11, 20, 22, 15, tzinfo=CET)
+    seconds = int(minutes * 60)
+    values: dict[str, Any] = {
+        "id": new_id(started),
+        "planned_seconds": seconds,
+        "actual_seconds": seconds,
+        "area": "back",
+    }
+    values.update(fields)
+    return Session(started=started, ended=ended, **values)  # type: ignore[arg-type]
+
+
+Invoke = Callable[..., Any]
+
+
+@pytest.fixture
+def invoke(journal_path: Path, clock: FakeClock) -> Invoke:
+    """Run the CLI in-process with a fake clock: invoke("log", "-n", "3")."""
+
+    def run(*args: str, input: str | None = None, interactive: bool = False) -> Any:
+        env = Env(journal_path=journal_path, clock=clock, interactive=interactive)
+        return CliRunner().invoke(app, list(args), input=input, obj=env)
+
+    return run
