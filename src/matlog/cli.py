@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from matlog import __version__, journal, paths
 from matlog.env import Env
 from matlog.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, MatlogError, UsageError
+from matlog.records import Record
 
 
 class MatlogGroup(TyperGroup):
@@ -77,13 +78,18 @@ def main_callback(
     ctx: typer.Context,
     journal_option: Annotated[
         Path | None,
-        typer.Option("--journal", help="The journal file (default: MATLOG_JOURNAL, then the "
-                     "user data folder). A name ending in .jsonl makes it JSON Lines.",
-                     show_default=False),
+        typer.Option(
+            "--journal",
+            help="The journal file (default: MATLOG_JOURNAL, then the "
+            "user data folder). A name ending in .jsonl makes it JSON Lines.",
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     if not isinstance(ctx.obj, Env):  # tests hand in their own Env (clock, streams)
@@ -136,8 +142,7 @@ def check_command(ctx: typer.Context) -> None:
     contents = env.journal.read()
     print(
         f"{env.journal_path}: {len(contents.sessions)} sessions, {len(contents.sleeps)} "
-        f"nights, no problems"
-        + ("" if contents.exists else " (the file does not exist yet)")
+        f"nights, no problems" + ("" if contents.exists else " (the file does not exist yet)")
     )
 
 
@@ -193,8 +198,9 @@ def export_command(
     if fmt == "csv":
         text = journal.export_csv(contents)
     else:
-        text = journal.serialise(contents.records, "jsonl" if fmt == "jsonl" else "toml",
-                                 whole_file=True)
+        text = journal.serialise(
+            contents.records, "jsonl" if fmt == "jsonl" else "toml", whole_file=True
+        )
     if output is None:
         sys.stdout.write(text)
         return
@@ -211,14 +217,13 @@ def export_command(
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A TOML or JSON Lines journal.",
-                                         show_default=False)],
+    file: Annotated[Path, typer.Argument(help="A TOML or JSON Lines journal.", show_default=False)],
 ) -> None:
     """Merge another journal; records already present (same id) are skipped."""
     env = _env(ctx)
     incoming = journal.load_file(file)
     present = {journal.identity(r) for r in env.read_journal().records}
-    new: list[journal.Record] = []
+    new: list[Record] = []
     for record in incoming.records:
         key = journal.identity(record)
         if key not in present:

@@ -122,7 +122,7 @@ def _from_doc(doc: dict[str, Any], path: Path) -> Config:
         if isinstance(text, int) and not isinstance(text, bool):
             text = str(text)
         if not isinstance(text, str):
-            raise bad(key, f"expected a duration like \"10s\", got {text!r}")
+            raise bad(key, f'expected a duration like "10s", got {text!r}')
         try:
             return parse_duration(text, what=key, allow_zero=allow_zero)
         except UsageError as exc:
@@ -132,13 +132,13 @@ def _from_doc(doc: dict[str, Any], path: Path) -> Config:
     if isinstance(sound, str):
         sound = shlex.split(sound)
     if not isinstance(sound, list) or not all(isinstance(s, str) for s in sound):
-        raise bad("sound_command", "expected a list of strings, e.g. [\"paplay\", \"bell.oga\"]")
+        raise bad("sound_command", 'expected a list of strings, e.g. ["paplay", "bell.oga"]')
 
     metrics_doc = get("metrics", dict, DEFAULT_METRICS)
     metrics: dict[str, Better] = {}
     for name, better in metrics_doc.items():
         if better not in ("lower", "higher"):
-            raise bad(f"metrics.{name}", f"expected \"lower\" or \"higher\", got {better!r}")
+            raise bad(f"metrics.{name}", f'expected "lower" or "higher", got {better!r}')
         if not name.isidentifier() or name.lower() != name:
             raise bad(f"metrics.{name}", "metric names are lower-case words, e.g. pain")
         metrics[name] = better

@@ -29,7 +29,7 @@ def no_sessions_yet(journal_path: Path) -> Text:
 
 
 def ratings_change(session: Session, metrics: dict[str, Better]) -> str:
-    """"pain 6→3, stress 7→2" for the metrics the session has."""
+    """ "pain 6→3, stress 7→2" for the metrics the session has."""
     names = [m for m in metrics if m in session.before or m in session.after]
     names += sorted(set(session.before) | set(session.after) - set(names))
     parts = []

@@ -42,7 +42,9 @@ def edit_journal(journal: Journal, prompter: Prompter) -> str:
         result = subprocess.run([*command, str(copy)], check=False)
         if result.returncode != 0:
             copy.unlink(missing_ok=True)
-            raise UsageError(f"the editor exited with {result.returncode}; the journal is unchanged")
+            raise UsageError(
+                f"the editor exited with {result.returncode}; the journal is unchanged"
+            )
         edited = copy.read_bytes()
         _, problems = parse(edited, journal.path, journal.kind)
         if not problems:

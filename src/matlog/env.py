@@ -67,7 +67,9 @@ class Env:
         try:
             self.journal.append(records)
         except (JournalWriteError, JournalError) as exc:
-            saved = save_rescue(records, [paths.state_dir() / "rescued", Path(tempfile.gettempdir())])
+            saved = save_rescue(
+                records, [paths.state_dir() / "rescued", Path(tempfile.gettempdir())]
+            )
             print(serialise(records, "toml"), file=sys.stderr)
             where = f"saved to {saved}" if saved else "printed above (copy it somewhere safe)"
             raise DataError(

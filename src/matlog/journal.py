@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import functools
 import io
 import json
 import os
@@ -40,6 +41,8 @@ from matlog.records import (
     Session,
     Sleep,
 )
+
+__all__ = ["Contents", "Journal", "Problem", "Record", "Session", "Sleep"]
 
 FORMAT_VERSION = 1
 Kind = Literal["toml", "jsonl"]
@@ -117,7 +120,10 @@ def parse(data: bytes, path: Path, kind: Kind) -> tuple[Contents, list[Problem]]
     else:
         records = _parse_toml(text, data, path, problems)
     for record in records:
-        (contents.sessions if isinstance(record, Session) else contents.sleeps).append(record)
+        if isinstance(record, Session):
+            contents.sessions.append(record)
+        else:
+            contents.sleeps.append(record)
     return contents, problems
 
 
@@ -139,8 +145,12 @@ def _conflict_marker(text: str, path: Path, problems: list[Problem]) -> bool:
     for number, line in enumerate(text.split("\n"), 1):
         if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line.rstrip("\r") == "=======":
             problems.append(
-                Problem(path, number, "an unresolved merge conflict marker; keep both sides' "
-                        "records and delete the marker lines")
+                Problem(
+                    path,
+                    number,
+                    "an unresolved merge conflict marker; keep both sides' "
+                    "records and delete the marker lines",
+                )
             )
             return True
     return False
@@ -164,8 +174,12 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
     if fmt != FORMAT_VERSION or isinstance(fmt, bool):
         where = _key_line(lines, 0, "format")
         problems.append(
-            Problem(path, where, f"format = {fmt!r} is not one this matlog reads (format = 1); "
-                    "a newer matlog may have written it")
+            Problem(
+                path,
+                where,
+                f"format = {fmt!r} is not one this matlog reads (format = 1); "
+                "a newer matlog may have written it",
+            )
         )
         return []
 
@@ -253,10 +267,16 @@ def _parse_jsonl(text: str, path: Path, problems: list[Problem]) -> list[Record]
                 Problem(path, number, f'"type" must be "session" or "sleep", got {kind!r}')
             )
             continue
-        record = _record_from_dict(kind, item, number, lambda _key: number, path, problems)
+        record = _record_from_dict(
+            kind, item, number, functools.partial(_same_line, number), path, problems
+        )
         if record is not None:
             records.append(record)
     return records
+
+
+def _same_line(line: int, _key: str) -> int:
+    return line
 
 
 class _Invalid(Exception):
@@ -331,16 +351,14 @@ def _datetime(item: dict[str, Any], key: str) -> datetime:
     if not isinstance(value, datetime):
         raise _Invalid(key, f"`{key}` must be a date-time, got {value!r}")
     if value.tzinfo is None:
-        raise _Invalid(
-            key, f"`{key}` has no UTC offset; add one, e.g. {value.isoformat()}+01:00"
-        )
+        raise _Invalid(key, f"`{key}` has no UTC offset; add one, e.g. {value.isoformat()}+01:00")
     return value
 
 
 def _session(item: dict[str, Any], line: int) -> Session:
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise _Invalid("tags", "`tags` must be a list of text, e.g. [\"bedtime\"]")
+        raise _Invalid("tags", '`tags` must be a list of text, e.g. ["bedtime"]')
     ended = _require(item, "ended")
     if ended not in ENDINGS:
         raise _Invalid("ended", f"`ended` must be one of {', '.join(ENDINGS)}, got {ended!r}")
@@ -403,8 +421,12 @@ def record_to_dict(record: Record) -> dict[str, Any]:
             "note": record.note,
         }
     else:
-        values = {"id": record.id, "night": record.night, "rating": record.rating,
-                  "note": record.note}
+        values = {
+            "id": record.id,
+            "night": record.night,
+            "rating": record.rating,
+            "note": record.note,
+        }
     out = {k: v for k, v in values.items() if v is not None and v != [] and v != {}}
     out.update(record.extra)
     return out
@@ -435,7 +457,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     return tomli_w.dumps({"v": value})[len("v = ") : -1]
 
 
@@ -461,21 +485,42 @@ def serialise(records: Iterable[Record], kind: Kind, *, whole_file: bool = False
 
 def export_csv(contents: Contents) -> str:
     metrics = sorted({m for s in contents.sessions for m in (*s.before, *s.after)})
-    columns = ["type", "id", "started", "planned_seconds", "actual_seconds", "ended", "area",
-               "layer", "surface", "tags", "note", "night", "rating"]
+    columns = [
+        "type",
+        "id",
+        "started",
+        "planned_seconds",
+        "actual_seconds",
+        "ended",
+        "area",
+        "layer",
+        "surface",
+        "tags",
+        "note",
+        "night",
+        "rating",
+    ]
     columns += [f"before_{m}" for m in metrics] + [f"after_{m}" for m in metrics]
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
     for record in contents.records:
-        row: dict[str, Any] = {"type": kind_name(record), "id": record.id or "",
-                               "note": record.note or ""}
+        row: dict[str, Any] = {
+            "type": kind_name(record),
+            "id": record.id or "",
+            "note": record.note or "",
+        }
         if isinstance(record, Session):
-            row |= {"started": record.started.isoformat(),
-                    "planned_seconds": record.planned_seconds,
-                    "actual_seconds": record.actual_seconds, "ended": record.ended,
-                    "area": record.area or "", "layer": record.layer or "",
-                    "surface": record.surface or "", "tags": ";".join(record.tags)}
+            row |= {
+                "started": record.started.isoformat(),
+                "planned_seconds": record.planned_seconds,
+                "actual_seconds": record.actual_seconds,
+                "ended": record.ended,
+                "area": record.area or "",
+                "layer": record.layer or "",
+                "surface": record.surface or "",
+                "tags": ";".join(record.tags),
+            }
             row |= {f"before_{m}": v for m, v in record.before.items()}
             row |= {f"after_{m}": v for m, v in record.after.items()}
         else:
@@ -610,8 +655,9 @@ class Journal:
         text = lead + text
         return text.replace("\n", newline) if newline != "\n" else text
 
-    def rewrite(self, change: Callable[[Contents], tuple[Contents, Record | None, Record | None]]
-                ) -> Record | None:
+    def rewrite(
+        self, change: Callable[[Contents], tuple[Contents, Record | None, Record | None]]
+    ) -> Record | None:
         """Replace one record (or remove it, when the new one is None) in place.
 
         `change` gets the current contents and returns (expected contents after, old record,
@@ -693,7 +739,7 @@ class Journal:
                 os.fchmod(fd, mode)
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)
