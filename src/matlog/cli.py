@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from matlog import __version__, journal, paths
+from matlog.durations import format_duration
 from matlog.env import Env
 from matlog.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, MatlogError, UsageError
 from matlog.records import Record
@@ -96,12 +97,224 @@ def main_callback(
         ctx.obj = Env(journal_path=paths.journal_path(journal_option))
     elif journal_option is not None:
         ctx.obj.journal_path = paths.journal_path(journal_option)
+    env: Env = ctx.obj
+    if ctx.invoked_subcommand and not ctx.resilient_parsing:
+        env.recover_killed_sessions()
+        if ctx.invoked_subcommand not in ("rate", "undo", "edit", "check", "paths"):
+            env.offer_owed_rating()
 
 
 def _env(ctx: typer.Context) -> Env:
     env = ctx.obj
     assert isinstance(env, Env)
     return env
+
+
+# ---------------------------------------------------------------------------------------
+# The session
+
+SAFETY_NOTICE = (
+    "Safety first: start with short sessions and build up slowly; stop at once on pain or "
+    "discomfort (press d); if you have a health condition, ask your doctor before using "
+    "the mat."
+)
+
+
+@app.command("start")
+def start_command(
+    ctx: typer.Context,
+    duration: Annotated[
+        str | None,
+        typer.Argument(
+            help="15 (minutes), 15m, 90s, 1m30s, 1h or 12:30; default: the plan's.",
+            show_default=False,
+        ),
+    ] = None,
+    before: Annotated[
+        list[str],
+        typer.Option("--before", "-b", metavar="NAME=V", help="A rating before, e.g. pain=6."),
+    ] = [],  # noqa: B006
+    after: Annotated[
+        list[str],
+        typer.Option("--after", "-a", metavar="NAME=V", help="A rating after, e.g. pain=3."),
+    ] = [],  # noqa: B006
+    no_ratings: Annotated[bool, typer.Option("--no-ratings", help="Ask no ratings.")] = False,
+    rate_later: Annotated[
+        bool, typer.Option("--rate-later", help="Skip the after-ratings; `matlog rate` later.")
+    ] = False,
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="A tag (repeatable).")] = [],  # noqa: B006
+    area: Annotated[
+        str | None,
+        typer.Option(help="back, neck, feet, hands… (config default).", show_default=False),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note for this session.")] = None,
+    settle: Annotated[
+        str | None,
+        typer.Option(help="Time to lie down first (default 10s; 0 = none).", show_default=False),
+    ] = None,
+    bell_every: Annotated[
+        str | None, typer.Option("--bell-every", help="Two bells every DURATION.")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="No confirmation for durations far above the plan.")
+    ] = False,
+    layer: Annotated[str | None, typer.Option(help="bare, shirt or sheet.")] = None,
+    surface: Annotated[str | None, typer.Option(help="floor or bed.")] = None,
+) -> None:
+    """A mat session: ratings before, a settle-in lead, the countdown, ratings after."""
+    from matlog import plan as plan_module
+    from matlog import session
+    from matlog.durations import parse_duration
+    from matlog.records import LAYERS, SURFACES
+
+    env = _env(ctx)
+    config = env.config
+    if layer is not None and layer not in LAYERS:
+        raise UsageError(f"--layer must be one of {', '.join(LAYERS)}, got {layer!r}")
+    if surface is not None and surface not in SURFACES:
+        raise UsageError(f"--surface must be one of {', '.join(SURFACES)}, got {surface!r}")
+    before_flags = session.parse_rating_flags(before, config.metrics)
+    after_flags = session.parse_rating_flags(after, config.metrics)
+    settle_seconds = (
+        config.settle_seconds
+        if settle is None
+        else parse_duration(settle, what="--settle", allow_zero=True)
+    )
+    bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
+    contents = env.read_journal()  # refuse a broken journal before anyone lies down
+    advice = plan_module.advise(contents.sessions, config.plan, env.clock.now())
+    planned = parse_duration(duration) if duration is not None else advice.next_seconds
+
+    from matlog import state
+
+    if not state.notice_seen(paths.state_dir(), "safety"):
+        env.err.print(SAFETY_NOTICE)
+    if planned > advice.warn_above_seconds and not yes:
+        env.err.print(
+            f"{format_duration(planned)} is well above your plan's "
+            f"{format_duration(advice.next_seconds)}: the mat makers advise building up slowly."
+        )
+        if env.interactive and not env.prompter().confirm("Start anyway?", default=False):
+            print("Not started.")
+            return
+    asking = env.interactive and not no_ratings
+    plan = session.SessionPlan(
+        planned_seconds=planned,
+        area=area or config.area,
+        before=before_flags,
+        after=after_flags,
+        ask_before=asking and not before_flags,
+        ask_after=asking and not after_flags and not rate_later,
+        tags=list(dict.fromkeys(tag)),
+        layer=layer,
+        surface=surface,
+        note=note,
+        settle_seconds=settle_seconds,
+        bell_every=bell_seconds,
+    )
+    outcome = session.run_session(plan, env.session_runner())
+    after_all = [*contents.sessions, outcome.session]
+    next_seconds = plan_module.advise(after_all, config.plan, env.clock.now()).next_seconds
+    print(session.summary(outcome.session, config.metrics, next_seconds))
+    if outcome.after_timed_out:
+        print(
+            "No answer to the after-ratings: logged without them. "
+            "`matlog rate pain=3 ...` adds them."
+        )
+    if outcome.signum is not None:
+        raise typer.Exit(128 + outcome.signum)
+
+
+@app.command("plan")
+def plan_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """Where you are on the plan: next duration, target, why."""
+    from matlog import plan as plan_module
+
+    env = _env(ctx)
+    advice = plan_module.advise(env.read_journal().sessions, env.config.plan, env.clock.now())
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "next_seconds": advice.next_seconds,
+                    "target_seconds": advice.target_seconds,
+                    "start_seconds": advice.start_seconds,
+                    "step_seconds": advice.step_seconds,
+                    "why": advice.why,
+                    "sessions": advice.sessions,
+                }
+            )
+        )
+        return
+    print(f"Next session: {format_duration(advice.next_seconds)} ({advice.why}).")
+    print(
+        f"Target: {format_duration(advice.target_seconds)}, "
+        f"in steps of {format_duration(advice.step_seconds)} per finished session."
+    )
+
+
+@app.command("rate")
+def rate_command(
+    ctx: typer.Context,
+    ratings: Annotated[
+        list[str], typer.Argument(metavar="NAME=V...", help="e.g. pain=3 stress=2 mood=7")
+    ],
+) -> None:
+    """Add after-ratings to the latest session that has none (after --rate-later)."""
+    from matlog import session
+
+    env = _env(ctx)
+    values = session.parse_rating_flags(ratings, env.config.metrics)
+    if not values:
+        raise UsageError("no ratings given", hint="e.g. matlog rate pain=3 stress=2")
+    rated = session.add_after_ratings(env.journal, None, values)
+    session.clear_owed_rating(paths.state_dir())
+    print(
+        f"Rated the session of {rated.started:%Y-%m-%d %H:%M}: "
+        + ", ".join(f"{k} {v}" for k, v in values.items())
+        + "."
+    )
+
+
+@app.command("sleep")
+def sleep_command(
+    ctx: typer.Context,
+    rating: Annotated[
+        str, typer.Argument(help="How you slept, 0–10 (10 = best).", show_default=False)
+    ],
+    night: Annotated[
+        str | None,
+        typer.Option(
+            help="The evening's date, YYYY-MM-DD (default: yesterday).", show_default=False
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+) -> None:
+    """Last night's sleep, 0–10; a second rating for the same night replaces the first."""
+    from datetime import date, timedelta
+
+    from matlog import sleep
+
+    env = _env(ctx)
+    try:
+        value = int(rating)
+    except ValueError:
+        raise UsageError(f"sleep must be a whole number 0–10, got {rating!r}") from None
+    if not 0 <= value <= 10:
+        raise UsageError(f"sleep must be from 0 to 10, got {value}")
+    if night is None:
+        night_date = env.clock.now().date() - timedelta(days=1)
+    else:
+        try:
+            night_date = date.fromisoformat(night)
+        except ValueError:
+            raise UsageError(f"--night must be a date YYYY-MM-DD, got {night!r}") from None
+    replaced = sleep.record_sleep(env.journal, night_date, value, note, env.clock.now(), env.append)
+    what = f"replaced {replaced.rating}" if replaced else "saved"
+    print(f"Sleep for the night of {night_date:%a %Y-%m-%d}: {value}/10 ({what}).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,7 +352,7 @@ def check_command(ctx: typer.Context) -> None:
         print(problem)
     if problems:
         raise typer.Exit(EXIT_DATA)
-    contents = env.journal.read()
+    contents = env.read_journal()  # says so if the file is empty
     print(
         f"{env.journal_path}: {len(contents.sessions)} sessions, {len(contents.sleeps)} "
         f"nights, no problems" + ("" if contents.exists else " (the file does not exist yet)")
@@ -229,9 +442,10 @@ def import_command(
         if key not in present:
             present.add(key)
             new.append(record)
-    env.append(new)
-    skipped = len(incoming.records) - len(new)
-    print(f"Imported {len(new)} records from {file} ({skipped} already present).")
+    # Checked again under the journal's lock: another import may have added some meanwhile.
+    added = env.append(new, skip_present=True)
+    skipped = len(incoming.records) - len(added)
+    print(f"Imported {len(added)} records from {file} ({skipped} already present).")
 
 
 @app.command("paths")
@@ -247,6 +461,10 @@ def paths_command(ctx: typer.Context) -> None:
     for name, path in rows:
         mark = "" if path.exists() else "  (not created yet)"
         print(f"{name:8} {path}{mark}")
+
+
+# ---------------------------------------------------------------------------------------
+# Stats
 
 
 def run() -> int:

@@ -90,6 +90,11 @@ def load_config(path: Path) -> Config:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", hint="see `matlog paths` and the README's Config"
         ) from None
+    except (ValueError, RecursionError):  # a number of 4300+ digits, or nesting 1000 deep
+        raise ConfigError(
+            f"{path}: not a config: a number too long or brackets nested too deeply",
+            hint="see the README's Config",
+        ) from None
     return _from_doc(doc, path)
 
 
@@ -130,7 +135,10 @@ def _from_doc(doc: dict[str, Any], path: Path) -> Config:
 
     sound = doc.get("sound_command", [])
     if isinstance(sound, str):
-        sound = shlex.split(sound)
+        try:
+            sound = shlex.split(sound)
+        except ValueError as exc:  # "No closing quotation"
+            raise bad("sound_command", f"{exc}; or write a list of strings") from None
     if not isinstance(sound, list) or not all(isinstance(s, str) for s in sound):
         raise bad("sound_command", 'expected a list of strings, e.g. ["paplay", "bell.oga"]')
 

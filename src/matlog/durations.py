@@ -8,7 +8,7 @@ from matlog.errors import UsageError
 
 MAX_SECONDS = 3 * 3600
 
-_UNITS = re.compile(r"(\d+)([hms])")
+_UNITS = re.compile(r"([0-9]+)([hms])")  # ASCII digits: int("²") raises
 _HINT = "write e.g. 15 (minutes), 15m, 90s, 1m30s, 1h or 12:30 (min:sec)"
 
 
@@ -27,12 +27,18 @@ def parse_duration(text: str, *, what: str = "duration", allow_zero: bool = Fals
     return seconds
 
 
+def _int(digits: str) -> int:
+    # int() refuses 4300+ digits; anything past 12 is over 3 hours anyway.
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 12 else 10**12
+
+
 def _parse(raw: str) -> int | None:
-    if raw.isdigit():
-        return int(raw) * 60
-    if m := re.fullmatch(r"(\d+):([0-5]\d)", raw):
-        return int(m[1]) * 60 + int(m[2])
-    if not raw or not re.fullmatch(r"(\d+[hms])+", raw):
+    if re.fullmatch(r"[0-9]+", raw):
+        return _int(raw) * 60
+    if m := re.fullmatch(r"([0-9]+):([0-5][0-9])", raw):
+        return _int(m[1]) * 60 + int(m[2])
+    if not raw or not re.fullmatch(r"([0-9]+[hms])+", raw):
         return None
     parts = _UNITS.findall(raw)
     units = [unit for _, unit in parts]
@@ -40,7 +46,7 @@ def _parse(raw: str) -> int | None:
     if len(set(units)) != len(units) or units != sorted(units, key="hms".index):
         return None
     factor = {"h": 3600, "m": 60, "s": 1}
-    return sum(int(n) * factor[unit] for n, unit in parts)
+    return sum(_int(n) * factor[unit] for n, unit in parts)
 
 
 def format_duration(seconds: float) -> str:

@@ -19,7 +19,10 @@ from matlog.prompts import Prompter
 def editor_command() -> list[str]:
     for name in ("VISUAL", "EDITOR"):
         if value := os.environ.get(name, "").strip():
-            return shlex.split(value)
+            try:
+                return shlex.split(value)
+            except ValueError as exc:  # "No closing quotation"
+                raise UsageError(f"{name} cannot be read: {exc}", hint=f"{name}={value}") from None
     for fallback in ("nano", "vi"):
         if shutil.which(fallback):
             return [fallback]
@@ -30,16 +33,23 @@ def edit_journal(journal: Journal, prompter: Prompter) -> str:
     """Run the editor on a copy until it checks out (or the user gives up); say what happened."""
     target = journal.real_path
     original = journal.raw_bytes()
+    command = editor_command()  # before the copy exists: no editor, no stray copy
     folder = target.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     copy = folder / f".{target.stem}.edit-{os.getpid()}{target.suffix}"
     fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(original)
-    command = editor_command()
     while True:
         # No shell: the editor is run as the argument list the variable names.
-        result = subprocess.run([*command, str(copy)], check=False)
+        try:
+            result = subprocess.run([*command, str(copy)], check=False)
+        except OSError as exc:  # not found, not executable
+            copy.unlink(missing_ok=True)
+            raise UsageError(
+                f"cannot run the editor {command[0]!r}: {exc.strerror}; the journal is unchanged",
+                hint="set VISUAL or EDITOR to an editor's name, e.g. export EDITOR=nano",
+            ) from None
         if result.returncode != 0:
             copy.unlink(missing_ok=True)
             raise UsageError(

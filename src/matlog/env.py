@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -13,13 +14,16 @@ from typing import TYPE_CHECKING
 from matlog import paths
 from matlog.clock import Clock, SystemClock
 from matlog.config import Config, load_config
+from matlog.durations import format_duration
 from matlog.errors import DataError, JournalError, JournalWriteError
 from matlog.journal import Contents, Journal, Record, save_rescue, serialise
+from matlog.records import Session
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from matlog.prompts import Prompter
+    from matlog.session import Runner
 
 
 @dataclass
@@ -62,10 +66,18 @@ class Env:
             )
         return contents
 
-    def append(self, records: Sequence[Record]) -> None:
-        """Append records a session produced; if the journal refuses, save them elsewhere."""
+    def append(self, records: Sequence[Record], *, skip_present: bool = False) -> list[Record]:
+        """Append records a session produced; if the journal refuses, save them elsewhere.
+
+        Returns the records appended (with `skip_present`, those not already there).
+        """
+        return self.append_to(self.journal, records, skip_present=skip_present)
+
+    def append_to(
+        self, journal: Journal, records: Sequence[Record], *, skip_present: bool = False
+    ) -> list[Record]:
         try:
-            self.journal.append(records)
+            return journal.append(records, skip_present=skip_present)
         except (JournalWriteError, JournalError) as exc:
             saved = save_rescue(
                 records, [paths.state_dir() / "rescued", Path(tempfile.gettempdir())]
@@ -76,3 +88,84 @@ class Env:
                 f"{exc.message}. The record was not lost: it is {where}",
                 hint=f"fix the journal, then `matlog import {saved}`" if saved else exc.hint,
             ) from None
+
+    def session_runner(self) -> Runner:
+        """The real terminal, bells and state folder for `matlog start`."""
+        from matlog import display, session, terminal, timer
+
+        config = self.config
+        keys: timer.Keys
+        screen: session.Screen
+        if self.interactive:
+            fd = sys.stdin.fileno()
+            keys = terminal.TerminalKeys(fd, self.clock)
+            screen = display.TerminalScreen(self.out, self.clock)
+            tick = 1.0
+
+            def key_mode() -> contextlib.AbstractContextManager[None]:
+                return terminal.cbreak(fd)
+        else:
+            keys = timer.NoKeys(self.clock)
+            screen = display.PlainScreen(sys.stdout, self.clock)
+            tick = 60.0
+            key_mode = contextlib.nullcontext
+        bells = session.Bells(
+            terminal=sys.stderr if config.bell and sys.stderr.isatty() else None,
+            sound_command=config.sound_command,
+            notify=config.notify and session.desktop_notifications_available(),
+            clock=self.clock,
+        )
+        return session.Runner(
+            journal=self.journal,
+            config=config,
+            clock=self.clock,
+            keys=keys,
+            screen=screen,
+            bells=bells,
+            prompter=self.prompter(),
+            state_dir=paths.state_dir(),
+            append=self.append,
+            key_mode=key_mode,
+            tick=tick,
+        )
+
+    def recover_killed_sessions(self) -> None:
+        """Log sessions whose matlog was killed outright, and say so."""
+        from matlog import session
+
+        folder = paths.state_dir()
+        if not folder.is_dir() or not any(folder.glob("running-*.json")):
+            return
+
+        def append_to(path: Path, record: Session) -> bool:
+            # skip_present: a record already logged (killed after its append) is not doubled.
+            return bool(self.append_to(Journal(path), [record], skip_present=True))
+
+        for record in session.recover(folder, append_to):
+            self.err.print(
+                f"Found a session that did not end normally ({record.started:%Y-%m-%d %H:%M}, "
+                f"{format_duration(record.actual_seconds)} on the mat): logged it as "
+                f"{record.ended}."
+            )
+
+    def offer_owed_rating(self) -> None:
+        """After a session logged without after-ratings (asleep on the mat), offer them."""
+        from matlog import session
+
+        if not (self.interactive and sys.stderr.isatty()):
+            return
+        folder = paths.state_dir()
+        if not (folder / "pending-rating.json").exists():
+            return
+        owed = session.owed_rating(folder, self.journal, self.journal.read().sessions)
+        if owed is None:
+            return
+        prompter = self.prompter()
+        question = f"The session of {owed.started:%a %H:%M} has no after-ratings. Rate it now?"
+        if not prompter.confirm(question, default=True):
+            session.clear_owed_rating(folder)
+            return
+        ratings = session.ask_ratings(prompter, self.config.metrics, "After")
+        if ratings:
+            session.add_after_ratings(self.journal, owed.id, ratings)
+        session.clear_owed_rating(folder)

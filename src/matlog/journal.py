@@ -17,6 +17,7 @@ import contextlib
 import csv
 import fcntl
 import functools
+import glob
 import io
 import json
 import os
@@ -165,10 +166,18 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
         line, message = _toml_error_position(exc)
         problems.append(Problem(path, line, f"not valid TOML: {message}"))
         return []
+    except (ValueError, RecursionError):  # a number of 4300+ digits, or nesting 1000 deep
+        problems.append(Problem(path, _pathological_line(text), _PATHOLOGICAL))
+        return []
     lines = text.split("\n")
     headers: dict[str, list[int]] = {"session": [], "sleep": []}
+    # Count newlines from one header to the next: counting from the start each time is
+    # quadratic (seconds for a journal of 10,000 sessions).
+    line, counted = 1, 0
     for match in _HEADER.finditer(data):
-        headers[match[1].decode()].append(data.count(b"\n", 0, match.start()) + 1)
+        line += data.count(b"\n", counted, match.start())
+        counted = match.start()
+        headers[match[1].decode()].append(line)
 
     fmt = doc.get("format", FORMAT_VERSION)
     if fmt != FORMAT_VERSION or isinstance(fmt, bool):
@@ -200,6 +209,27 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
             if record is not None:
                 records.append(record)
     return records
+
+
+_PATHOLOGICAL = "a number too long or brackets nested too deeply to be a journal"
+_LONG_NUMBER = re.compile(r"\d[\d_]{4000,}")
+
+
+def _pathological_line(text: str) -> int:
+    """Where tomllib or json gave up without saying: a huge number, else deep nesting."""
+    if match := _LONG_NUMBER.search(text):
+        return text.count("\n", 0, match.start()) + 1
+    depth, line = 0, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > 100:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return 1
 
 
 def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
@@ -252,11 +282,17 @@ def _parse_jsonl(text: str, path: Path, problems: list[Problem]) -> list[Record]
             problems.append(Problem(path, number, "an unresolved merge conflict marker"))
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as exc:
             problems.append(
                 Problem(path, number, f"not valid JSON: {exc.msg} (column {exc.colno})")
             )
+            continue
+        except _DuplicateKey as exc:
+            problems.append(Problem(path, number, f"`{exc}` appears twice; keep one"))
+            continue
+        except (ValueError, RecursionError):  # a number of 4300+ digits, or nesting 1000 deep
+            problems.append(Problem(path, number, _PATHOLOGICAL))
             continue
         if not isinstance(item, dict):
             problems.append(Problem(path, number, "each line must be a JSON object"))
@@ -277,6 +313,20 @@ def _parse_jsonl(text: str, path: Path, problems: list[Problem]) -> list[Record]
 
 def _same_line(line: int, _key: str) -> int:
     return line
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys in silence; matlog never guesses."""
+    item: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in item:
+            raise _DuplicateKey(key)
+        item[key] = value
+    return item
 
 
 class _Invalid(Exception):
@@ -598,48 +648,78 @@ class Journal:
                 f"cannot write beside {self.path}: {exc.strerror}", record_text=""
             ) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:  # e.g. ENOLCK on a network filesystem
+                raise JournalWriteError(
+                    f"cannot lock {self.path}: {exc.strerror}", record_text=""
+                ) from None
+            # Only the lock's holder writes a temporary copy, so any there now was left by
+            # a writer that was killed mid-rewrite: remove it.
+            for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
             yield
         finally:
             os.close(fd)
 
-    def append(self, records: Sequence[Record]) -> None:
-        """Add `records` at the end, keeping everything already there byte for byte."""
+    def append(self, records: Sequence[Record], *, skip_present: bool = False) -> list[Record]:
+        """Add `records` at the end, keeping everything already there byte for byte.
+
+        With `skip_present`, records already in the journal (same `identity`) are left out,
+        decided under the lock so two imports of one file at once add it once. Returns the
+        records appended.
+        """
         if not records:
-            return
+            return []
         record_text = serialise(records, self.kind)
         try:
             with self.locked():
-                self._append_locked(records, record_text)
+                return self._append_locked(records, record_text, skip_present)
         except JournalWriteError as exc:
             raise JournalWriteError(exc.message, record_text, exc.hint) from None
 
-    def _append_locked(self, records: Sequence[Record], record_text: str) -> None:
+    def _append_locked(
+        self, records: Sequence[Record], record_text: str, skip_present: bool
+    ) -> list[Record]:
         target = self.real_path
+        existed = os.path.lexists(target)
         try:
             fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise _write_error(self.path, exc) from None
         try:
-            data = _read_fd(fd)
-            _, problems = parse(data, self.path, self.kind)
+            try:
+                data = _read_fd(fd)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from None
+            contents, problems = parse(data, self.path, self.kind)
             _raise_first(problems)
-            chunk = self._chunk_to_append(data, records).encode("utf-8")
+            if skip_present:
+                records = _not_present(records, contents)
+                if not records:
+                    return []
+            chunk = _encode(self._chunk_to_append(data, records))
             try:
                 written = os.write(fd, chunk)
                 if written != len(chunk):
                     raise OSError(28, "No space left on device")
                 os.fsync(fd)
             except OSError as exc:
-                # Leave the file exactly as it was: drop whatever part of the record landed.
+                # Leave the file exactly as it was: drop whatever part of the record landed,
+                # and the file itself if this append created it.
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, len(data))
                     os.fsync(fd)
+                if not existed:
+                    with contextlib.suppress(OSError):
+                        target.unlink()
                 raise _write_error(self.path, exc) from None
             if not data:
                 _fsync_dir(target.parent)
         finally:
             os.close(fd)
+        return list(records)
 
     def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
         newline = "\r\n" if b"\r\n" in data[:4096] else "\n"
@@ -704,7 +784,7 @@ class Journal:
         else:
             text = json_line(new) if self.kind == "jsonl" else toml_block(new)
             replacement = [
-                (line + ("\r" if crlf else "")).encode() for line in text.rstrip("\n").split("\n")
+                _encode(line + ("\r" if crlf else "")) for line in text.rstrip("\n").split("\n")
             ]
         return b"\n".join(lines[:start] + replacement + lines[end:])
 
@@ -753,6 +833,30 @@ class Journal:
 
 def _comparable(contents: Contents) -> list[str]:
     return [json_line(r) for r in contents.records]
+
+
+def _not_present(records: Sequence[Record], contents: Contents) -> list[Record]:
+    """`records` without those already in `contents` (or earlier in `records`)."""
+    present = {identity(r) for r in contents.records}
+    new: list[Record] = []
+    for record in records:
+        if identity(record) not in present:
+            present.add(identity(record))
+            new.append(record)
+    return new
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, with any lone surrogate as U+FFFD.
+
+    Python turns bytes in argv that are not UTF-8 into lone surrogates, which UTF-8 cannot
+    hold: a note typed in a Latin-1 terminal must cost a character, never the record.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        clean = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return clean.encode("utf-8")
 
 
 def remove_last_session(contents: Contents) -> tuple[Contents, Record | None, Record | None]:
@@ -818,8 +922,10 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
 
     Tries each folder in turn (the state folder, then the temp folder); None if none worked.
     """
-    text = serialise(records, "toml", whole_file=True).encode("utf-8")
-    name = f"rescued-{records[0].id or os.getpid()}.toml"
+    text = _encode(serialise(records, "toml", whole_file=True))
+    # An imported record's id can be any text ("a/b"): keep the file name plain.
+    name = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or str(os.getpid()))
+    name = name[:80] + ".toml"
     for folder in folders:
         path = folder / name
         try:
@@ -837,3 +943,14 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
             continue
         return path
     return None
+
+
+def parse_record_dict(kind: str, item: dict[str, Any]) -> Record:
+    """One record from plain values (e.g. the running-session file); ValueError if invalid."""
+    problems: list[Problem] = []
+    record = _record_from_dict(
+        kind, dict(item), 0, functools.partial(_same_line, 0), Path("record"), problems
+    )
+    if record is None:
+        raise ValueError(problems[0].message if problems else "invalid record")
+    return record

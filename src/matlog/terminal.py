@@ -1,0 +1,54 @@
+"""Single keys from the terminal, without Enter and without busy polling."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import termios
+import tty
+from collections.abc import Iterator
+
+from matlog.clock import Clock
+
+
+class TerminalKeys:
+    """Reads keys from a terminal in cbreak mode; Ctrl-C still raises KeyboardInterrupt."""
+
+    def __init__(self, fd: int, clock: Clock) -> None:
+        self.fd = fd
+        self.clock = clock
+        self.closed = False
+
+    def wait(self, timeout: float | None) -> str | None:
+        if self.closed:
+            self.clock.sleep(1.0 if timeout is None else timeout)
+            return None
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return None
+        data = os.read(self.fd, 64)
+        if not data:
+            self.closed = True  # the terminal went away; SIGHUP follows
+            return None
+        if data.startswith(b"\x1b"):
+            return ""  # arrows, function keys: ignored like any other key
+        return data[:1].decode("latin-1")
+
+
+@contextlib.contextmanager
+def cbreak(fd: int) -> Iterator[None]:
+    """Keys arrive one at a time, unechoed; the terminal is restored however we leave."""
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        yield
+        return
+    try:
+        tty.setcbreak(fd)
+        new = termios.tcgetattr(fd)
+        new[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, new)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)

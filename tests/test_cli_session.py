@@ -1,0 +1,163 @@
+"""start, plan, rate and sleep through the CLI (stdin is not a terminal: no prompts)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import make_session
+
+from matlog.journal import Journal
+
+
+def test_start_logs_a_session_with_flags(invoke, journal_path: Path) -> None:
+    result = invoke(
+        "start",
+        "90s",
+        "--settle",
+        "0",
+        "-b",
+        "pain=6,stress=7",
+        "-a",
+        "pain=3",
+        "-t",
+        "bedtime",
+        "--area",
+        "neck",
+        "--layer",
+        "shirt",
+        "--surface",
+        "bed",
+        "--note",
+        "calm",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Time is up after 1m30s. pain 6→3 (-3). Next planned: 5m." in result.stdout
+    [s] = Journal(journal_path).read().sessions
+    assert (s.planned_seconds, s.actual_seconds, s.ended) == (90, 90, "finished")
+    assert (s.area, s.layer, s.surface, s.tags, s.note) == (
+        "neck",
+        "shirt",
+        "bed",
+        ["bedtime"],
+        "calm",
+    )
+    assert s.before == {"pain": 6, "stress": 7} and s.after == {"pain": 3}
+
+
+def test_start_without_duration_uses_the_plan(invoke, journal_path: Path) -> None:
+    result = invoke("start", "--settle", "0", "--no-ratings")
+    assert result.exit_code == 0, result.output
+    [s] = Journal(journal_path).read().sessions
+    assert s.planned_seconds == 300
+
+
+def test_plain_progress_lines_have_no_cursor_movement(invoke) -> None:
+    result = invoke("start", "3m", "--settle", "0")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output
+    assert "3:00 left" in result.stdout and "2:00 left" in result.stdout
+
+
+def test_the_safety_notice_is_shown_once(invoke) -> None:
+    first = invoke("start", "1m", "--settle", "0")
+    second = invoke("start", "1m", "--settle", "0")
+    assert "stop at once on pain" in first.stderr
+    assert "stop at once on pain" not in second.stderr
+
+
+def test_far_above_the_plan_warns_gently(invoke) -> None:
+    warned = invoke("start", "20", "--settle", "0")
+    assert warned.exit_code == 0
+    assert "well above your plan's 5m" in warned.stderr
+    quiet = invoke("start", "20", "--settle", "0", "--yes")
+    assert "well above" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["start", "0"],
+        ["start", "-5"],
+        ["start", "4h"],
+        ["start", "soon"],
+        ["start", "1m1m"],
+        ["start", "5", "-b", "pian=3"],
+        ["start", "5", "-b", "pain=11"],
+        ["start", "5", "--layer", "wool"],
+        ["start", "5", "--settle", "x"],
+        ["sleep", "11"],
+        ["sleep", "good"],
+        ["sleep", "7", "--night", "yesterday"],
+        ["rate", "pain=3"],
+        ["rate", "mood=eleven"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(invoke, journal_path: Path, args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not journal_path.exists()
+
+
+def test_start_refuses_a_broken_journal_before_anyone_lies_down(invoke, journal_path: Path) -> None:
+    journal_path.write_text("format = 1\n[[session]]\nstarted = oops\n")
+    before = journal_path.read_bytes()
+    result = invoke("start", "1m", "--settle", "0")
+    assert result.exit_code == 1
+    assert f"{journal_path}:3:" in result.stderr
+    assert journal_path.read_bytes() == before
+
+
+def test_plan_json(invoke, journal_path: Path) -> None:
+    Journal(journal_path).append([make_session(minutes=5), make_session(minutes=6)])
+    result = invoke("plan", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["next_seconds"] == 7 * 60 and data["target_seconds"] == 20 * 60
+    human = invoke("plan")
+    assert "Next session: 7m" in human.stdout
+
+
+def test_rate_fills_the_latest_session_without_after(invoke, journal_path: Path) -> None:
+    invoke("start", "1m", "--settle", "0", "--rate-later", "-b", "pain=6")
+    result = invoke("rate", "pain=2", "stress=1")
+    assert result.exit_code == 0, result.output
+    [s] = Journal(journal_path).read().sessions
+    assert s.after == {"pain": 2, "stress": 1}
+    again = invoke("rate", "pain=1")
+    assert again.exit_code == 2
+
+
+def test_sleep_defaults_to_last_night_and_rerating_replaces(
+    invoke, journal_path: Path, clock
+) -> None:
+    assert invoke("sleep", "6").exit_code == 0
+    result = invoke("sleep", "8", "--note", "deep")
+    assert "replaced 6" in result.stdout
+    [night] = Journal(journal_path).read().sleeps
+    assert night.night == clock.now().date() - timedelta(days=1)
+    assert (night.rating, night.note) == (8, "deep")
+    assert invoke("sleep", "5", "--night", "2026-11-01").exit_code == 0
+    nights = {s.night for s in Journal(journal_path).read().sleeps}
+    assert date(2026, 11, 1) in nights
+
+
+def test_a_killed_session_is_logged_by_the_next_command(
+    invoke, journal_path: Path, isolated_home: Path
+) -> None:
+    from test_session import dead_running_file
+
+    state = isolated_home / ".local/state/matlog"
+    dead_running_file(state, journal_path, elapsed=300)
+    result = invoke("log")
+    assert result.exit_code == 0
+    assert "did not end normally" in result.stderr
+    assert "logged it as interrupted" in result.stderr
+    assert [s.actual_seconds for s in Journal(journal_path).read().sessions] == [300]
+    again = invoke("log")
+    assert "did not end normally" not in again.stderr
+    assert len(Journal(journal_path).read().sessions) == 1

@@ -1,0 +1,122 @@
+"""The installed `matlog` in a real pseudo-terminal: keys pressed, the journal read back.
+
+These run for real time (a few seconds each), so they are few.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from matlog.journal import Journal
+
+pytestmark = pytest.mark.e2e
+
+MATLOG = str(Path(sys.executable).parent / "matlog")
+
+
+@pytest.fixture
+def env(tmp_path: Path, isolated_home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MATLOG_JOURNAL": str(tmp_path / "journal.toml"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "30",
+    }
+
+
+def spawn(args: list[str], env: dict[str, str]) -> pexpect.spawn:
+    return pexpect.spawn(MATLOG, args, env=env, encoding="utf-8", timeout=15, dimensions=(30, 80))
+
+
+def sessions(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return Journal(Path(env["MATLOG_JOURNAL"])).read().sessions
+
+
+def test_rate_pause_stop_and_rate_again(env: dict[str, str]) -> None:
+    child = spawn(["start", "30s", "--settle", "0"], env)
+    child.expect("Before — pain")
+    child.sendline("6")
+    child.expect("Before — stress")
+    child.sendline("")
+    child.expect("Before — mood")
+    child.sendline("x")  # a bad value asks again
+    child.expect("Before — mood")
+    child.sendline("")
+    child.expect("ends at")
+    child.expect("space pause")
+    time.sleep(1.5)
+    child.send(" ")
+    child.expect("PAUSED")
+    time.sleep(1.5)
+    child.send(" ")
+    child.expect("ends at")
+    child.send("z")  # ignored
+    child.send("q")
+    child.expect("After — pain")
+    child.sendline("3")
+    child.expect("After — stress")
+    child.sendline("")
+    child.expect("After — mood")
+    child.sendline("")
+    child.expect(r"Stopped after \d+s\. pain 6→3 \(-3\)\.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    [s] = sessions(env)
+    assert s.ended == "stopped"
+    assert s.before == {"pain": 6} and s.after == {"pain": 3}
+    assert 1 <= s.actual_seconds <= 3  # the pause is not counted
+
+
+def test_discomfort_key(env: dict[str, str]) -> None:
+    child = spawn(["start", "30s", "--settle", "0", "--no-ratings"], env)
+    child.expect("ends at")
+    child.send("d")
+    child.expect("Stopped for discomfort")
+    child.expect(pexpect.EOF)
+    [s] = sessions(env)
+    assert s.ended == "discomfort"
+
+
+def test_a_finished_session_rings_one_bell_then_three(env: dict[str, str]) -> None:
+    child = spawn(["start", "2s", "--settle", "0", "--no-ratings"], env)
+    child.expect(pexpect.EOF)
+    assert child.before.count("\a") == 4
+    [s] = sessions(env)
+    assert (s.ended, s.actual_seconds) == ("finished", 2)
+
+
+def test_closing_the_terminal_logs_interrupted(env: dict[str, str]) -> None:
+    child = spawn(["start", "60s", "--settle", "0", "--no-ratings"], env)
+    child.expect("ends at")
+    time.sleep(2)
+    child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    [s] = sessions(env)
+    assert s.ended == "interrupted"
+    assert 1 <= s.actual_seconds <= 4
+
+
+def test_kill_9_is_recovered_by_the_next_command(env: dict[str, str]) -> None:
+    child = spawn(["start", "60s", "--settle", "0", "--no-ratings"], env)
+    child.expect("ends at")
+    time.sleep(6)  # past the first 5-second heartbeat
+    child.kill(signal.SIGKILL)
+    child.close(force=True)
+    assert sessions(env) == []
+    log = pexpect.run(f"{MATLOG} log", env=env, encoding="utf-8")
+    assert "did not end normally" in log
+    [s] = sessions(env)
+    assert s.ended == "interrupted" and 4 <= s.actual_seconds <= 7
+    again = pexpect.run(f"{MATLOG} log", env=env, encoding="utf-8")
+    assert "did not end normally" not in again
+    assert len(sessions(env)) == 1

@@ -1,0 +1,314 @@
+"""A whole session with a fake clock, scripted keys and recorded bells."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from test_timer import ScriptedKeys
+
+from matlog import session, timer
+from matlog.clock import FakeClock
+from matlog.config import Config
+from matlog.errors import Interrupted, UsageError
+from matlog.journal import Journal
+from matlog.prompts import Prompter, PromptTimeout
+from matlog.state import RunningFile
+
+
+@dataclass
+class RecordingScreen:
+    lines: list[str] = field(default_factory=list)
+    draws: int = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def countdown(self):  # type: ignore[no-untyped-def]
+        import contextlib
+
+        @contextlib.contextmanager
+        def cm():  # type: ignore[no-untyped-def]
+            def draw(_c: timer.Countdown) -> None:
+                self.draws += 1
+
+            yield draw
+
+        return cm()
+
+
+class RecordingBells(session.Bells):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rung: list[str] = []
+
+    def ring(self, event: timer.BellEvent) -> None:
+        self.rung.append(event)
+
+
+class SleepyPrompter(Prompter):
+    """Answers the before-questions, then falls asleep at the after-questions."""
+
+    def ask(self, question: str, timeout: float | None = None) -> str:
+        if question.startswith("After"):
+            raise PromptTimeout
+        return super().ask(question, timeout)
+
+
+def make_runner(
+    tmp_path: Path,
+    clock: FakeClock,
+    presses=(),
+    answers: str = "",
+    prompter_class: type[Prompter] = Prompter,
+) -> session.Runner:
+    journal = Journal(tmp_path / "journal.toml")
+    return session.Runner(
+        journal=journal,
+        config=Config(),
+        clock=clock,
+        keys=ScriptedKeys(clock, list(presses)),
+        screen=RecordingScreen(),
+        bells=RecordingBells(),
+        prompter=prompter_class(interactive=True, stdin=io.StringIO(answers), stdout=io.StringIO()),
+        state_dir=tmp_path / "state",
+        append=journal.append,
+    )
+
+
+def test_a_finished_session_is_logged_once_with_its_ratings(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    runner = make_runner(tmp_path, clock)
+    plan = session.SessionPlan(
+        planned_seconds=600,
+        area="back",
+        before={"pain": 6},
+        after={"pain": 3},
+        tags=["bedtime"],
+        settle_seconds=10,
+        note="calm",
+    )
+    outcome = session.run_session(plan, runner)
+    [logged] = runner.journal.read().sessions
+    assert logged.ended == "finished"
+    assert logged.actual_seconds == 600
+    assert logged.before == {"pain": 6} and logged.after == {"pain": 3}
+    assert logged.tags == ["bedtime"] and logged.note == "calm"
+    assert logged.id == outcome.session.id
+    # started is when the countdown began, after the 10 s settle-in.
+    assert (logged.started - clock._start).total_seconds() == 10
+    assert runner.bells.rung == ["start", "end"]  # type: ignore[attr-defined]
+    assert not list((tmp_path / "state").glob("running-*.json"))
+
+
+def test_prompts_skip_on_enter_and_ask_again_on_bad_values(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    answers = "6\n\n11\nseven\n4\n" + "3\n2\n\n"
+    runner = make_runner(tmp_path, clock, answers=answers)
+    plan = session.SessionPlan(
+        planned_seconds=60, area="back", ask_before=True, ask_after=True, settle_seconds=0
+    )
+    session.run_session(plan, runner)
+    [logged] = runner.journal.read().sessions
+    assert logged.before == {"pain": 6, "mood": 4}
+    assert logged.after == {"pain": 3, "stress": 2}
+
+
+def test_asleep_at_the_after_prompt_logs_without_ratings_and_owes_them(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    runner = make_runner(tmp_path, clock, answers="5\n\n\n", prompter_class=SleepyPrompter)
+    plan = session.SessionPlan(
+        planned_seconds=60, area="back", ask_before=True, ask_after=True, settle_seconds=0
+    )
+    outcome = session.run_session(plan, runner)
+    assert outcome.after_timed_out
+    [logged] = runner.journal.read().sessions
+    assert logged.after == {} and logged.before == {"pain": 5}
+    owed = session.owed_rating(runner.state_dir, runner.journal, [logged])
+    assert owed is not None and owed.id == logged.id
+    session.add_after_ratings(runner.journal, owed.id, {"pain": 2})
+    [rated] = runner.journal.read().sessions
+    assert rated.after == {"pain": 2} and rated.id == logged.id
+    # Once rated, nothing is owed any more.
+    assert session.owed_rating(runner.state_dir, runner.journal, [rated]) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "ended", "seconds"), [("q", "stopped", 125), ("d", "discomfort", 125)]
+)
+def test_stopping_early_logs_the_time_on_the_mat(
+    tmp_path: Path, clock: FakeClock, key: str, ended: str, seconds: int
+) -> None:
+    runner = make_runner(tmp_path, clock, presses=[(125, key)])
+    session.run_session(
+        session.SessionPlan(planned_seconds=600, area="back", settle_seconds=0), runner
+    )
+    [logged] = runner.journal.read().sessions
+    assert (logged.ended, logged.actual_seconds) == (ended, seconds)
+
+
+def test_pauses_are_not_counted(tmp_path: Path, clock: FakeClock) -> None:
+    runner = make_runner(tmp_path, clock, presses=[(30, " "), (90, " "), (100, "q")])
+    session.run_session(
+        session.SessionPlan(planned_seconds=600, area="back", settle_seconds=0), runner
+    )
+    [logged] = runner.journal.read().sessions
+    assert logged.actual_seconds == 40
+
+
+def test_sigterm_during_the_countdown_logs_interrupted(tmp_path: Path, clock: FakeClock) -> None:
+    runner = make_runner(tmp_path, clock)
+
+    class Hangup:
+        def wait(self, timeout: float | None) -> None:
+            clock.advance(timeout or 1)
+            if clock.monotonic() - 1000 > 200:
+                raise session.Terminated(1)
+
+    runner.keys = Hangup()
+    outcome = session.run_session(
+        session.SessionPlan(planned_seconds=600, area="back", settle_seconds=0), runner
+    )
+    assert outcome.signum == 1
+    [logged] = runner.journal.read().sessions
+    assert logged.ended == "interrupted"
+    assert 200 <= logged.actual_seconds <= 202
+
+
+def test_ctrl_c_before_the_countdown_logs_nothing(tmp_path: Path, clock: FakeClock) -> None:
+    runner = make_runner(tmp_path, clock, presses=[(3, "q")])
+    with pytest.raises(Interrupted):
+        session.run_session(
+            session.SessionPlan(planned_seconds=600, area="back", settle_seconds=10), runner
+        )
+    assert runner.journal.read().sessions == []
+
+
+def test_the_heartbeat_file_holds_the_session_so_far(tmp_path: Path, clock: FakeClock) -> None:
+    runner = make_runner(tmp_path, clock)
+    seen: list[dict] = []
+
+    class Peeking:
+        def wait(self, timeout: float | None) -> None:
+            clock.advance(timeout or 1)
+            path = RunningFile(runner.state_dir).path
+            if path.exists() and clock.monotonic() - 1000 > 100 and not seen:
+                seen.append(json.loads(path.read_text()))
+                assert os.stat(path).st_mode & 0o777 == 0o600
+
+    runner.keys = Peeking()
+    session.run_session(
+        session.SessionPlan(planned_seconds=300, area="neck", settle_seconds=0), runner
+    )
+    assert seen and seen[0]["record"]["area"] == "neck"
+    assert 95 <= seen[0]["actual_seconds"] <= 101
+
+
+def dead_running_file(
+    state_dir: Path,
+    journal: Path,
+    elapsed: int,
+    ended: str = "interrupted",
+    record_id: str = "01TESTRECOVERED0000000000A",
+) -> Path:
+    running = RunningFile(state_dir, pid=2**22 + 12345)  # beyond pid_max: never alive
+    clock = FakeClock()
+    record = {
+        "id": record_id,
+        "started": clock.now().isoformat(),
+        "planned_seconds": 900,
+        "actual_seconds": 0,
+        "ended": "interrupted",
+        "area": "back",
+    }
+    running.beat(journal, record, elapsed, ended, clock.now())
+    return running.path
+
+
+def test_a_killed_session_is_recovered_exactly_once(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    dead_running_file(state_dir, journal.path, elapsed=421)
+
+    def append_to(path: Path, record) -> bool:  # type: ignore[no-untyped-def]
+        return bool(Journal(path).append([record], skip_present=True))
+
+    [recovered] = session.recover(state_dir, append_to)
+    assert (recovered.ended, recovered.actual_seconds) == ("interrupted", 421)
+    assert session.recover(state_dir, append_to) == []
+    assert len(journal.read().sessions) == 1
+
+
+def test_recovery_never_doubles_a_session_already_logged(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    path = dead_running_file(state_dir, journal.path, elapsed=600, ended="finished")
+    session.recover(state_dir, lambda p, r: bool(Journal(p).append([r], skip_present=True)))
+    # Killed after the append but before removing its file: the file comes back.
+    dead_running_file(state_dir, journal.path, elapsed=600, ended="finished")
+    assert path.exists()
+    assert (
+        session.recover(state_dir, lambda p, r: bool(Journal(p).append([r], skip_present=True)))
+        == []
+    )
+    assert [s.ended for s in journal.read().sessions] == ["finished"]
+
+
+def test_a_live_session_is_not_recovered(tmp_path: Path, clock: FakeClock) -> None:
+    state_dir = tmp_path / "state"
+    RunningFile(state_dir).beat(
+        tmp_path / "j.toml", {"started": clock.now().isoformat()}, 5, "interrupted", clock.now()
+    )
+    assert session.recover(state_dir, lambda p, r: True) == []
+
+
+def test_rating_flags() -> None:
+    metrics = Config().metrics
+    assert session.parse_rating_flags(["pain=6,stress=7", "mood=5"], metrics) == {
+        "pain": 6,
+        "stress": 7,
+        "mood": 5,
+    }
+    for bad in (["pian=3"], ["pain=11"], ["pain=-1"], ["pain"], ["pain=six"]):
+        with pytest.raises(UsageError):
+            session.parse_rating_flags(bad, metrics)
+
+
+def test_summary_line() -> None:
+    from conftest import make_session
+
+    s = make_session(before={"pain": 6, "stress": 7}, after={"pain": 3, "stress": 2})
+    line = session.summary(s, Config().metrics, 660)
+    assert line == ("Time is up after 10m. pain 6→3 (-3), stress 7→2 (-5). Next planned: 11m.")
+
+
+def test_bells_run_the_sound_command_without_a_shell(tmp_path: Path) -> None:
+    out = tmp_path / "events"
+    script = tmp_path / "bell.sh"
+    script.write_text(f'#!/bin/sh\necho "$MATLOG_EVENT $MATLOG_BELLS $1" >> {out}\n')
+    script.chmod(0o700)
+    bells = session.Bells(sound_command=[str(script), "; touch pwned"])
+    for event in ("start", "interval", "end"):
+        bells.ring(event)  # type: ignore[arg-type]
+        for child in bells.children:
+            child.wait(5)
+    assert out.read_text().splitlines() == [
+        "start 1 ; touch pwned",
+        "interval 2 ; touch pwned",
+        "end 3 ; touch pwned",
+    ]
+    assert not (Path.cwd() / "pwned").exists()
+
+
+def test_a_missing_sound_command_never_fails_the_session() -> None:
+    terminal = io.StringIO()
+    bells = session.Bells(terminal=terminal, sound_command=["/no/such/player"], clock=FakeClock())
+    bells.ring("end")
+    assert terminal.getvalue() == "\a\a\a"
