@@ -37,8 +37,12 @@ class MatlogGroup(TyperGroup):
             _error(exc.message, exc.hint)
             code = exc.exit_code
         except typer.TyperException as exc:  # click's usage errors and friends
-            _error(exc.format_message(), "see `matlog --help`")
-            code = getattr(exc, "exit_code", EXIT_USAGE)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain `matlog`: help, not an error
+                print(exc.format_message())
+                code = 0
+            else:
+                _error(exc.format_message(), "see `matlog --help`")
+                code = getattr(exc, "exit_code", EXIT_USAGE)
         except (typer.Abort, KeyboardInterrupt, EOFError):
             _error("interrupted; nothing was changed")
             code = EXIT_INTERRUPTED
@@ -81,6 +85,7 @@ def main_callback(
         Path | None,
         typer.Option(
             "--journal",
+            metavar="FILE",
             help="The journal file (default: MATLOG_JOURNAL, then the "
             "user data folder). A name ending in .jsonl makes it JSON Lines.",
             show_default=False,
@@ -126,6 +131,7 @@ def start_command(
     duration: Annotated[
         str | None,
         typer.Argument(
+            metavar="[DURATION]",
             help="15 (minutes), 15m, 90s, 1m30s, 1h or 12:30; default: the plan's.",
             show_default=False,
         ),
@@ -142,24 +148,37 @@ def start_command(
     rate_later: Annotated[
         bool, typer.Option("--rate-later", help="Skip the after-ratings; `matlog rate` later.")
     ] = False,
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="A tag (repeatable).")] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+    ] = [],  # noqa: B006
     area: Annotated[
         str | None,
-        typer.Option(help="back, neck, feet, hands… (config default).", show_default=False),
+        typer.Option(
+            metavar="AREA", help="back, neck, feet, hands… (config default).", show_default=False
+        ),
     ] = None,
-    note: Annotated[str | None, typer.Option(help="A note for this session.")] = None,
+    note: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="A note for this session.")
+    ] = None,
     settle: Annotated[
         str | None,
-        typer.Option(help="Time to lie down first (default 10s; 0 = none).", show_default=False),
+        typer.Option(
+            metavar="DURATION",
+            help="Time to lie down first (default 10s; 0 = none).",
+            show_default=False,
+        ),
     ] = None,
     bell_every: Annotated[
-        str | None, typer.Option("--bell-every", help="Two bells every DURATION.")
+        str | None,
+        typer.Option("--bell-every", metavar="DURATION", help="Two bells every DURATION."),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="No confirmation for durations far above the plan.")
     ] = False,
-    layer: Annotated[str | None, typer.Option(help="bare, shirt or sheet.")] = None,
-    surface: Annotated[str | None, typer.Option(help="floor or bed.")] = None,
+    layer: Annotated[
+        str | None, typer.Option(metavar="LAYER", help="bare, shirt or sheet.")
+    ] = None,
+    surface: Annotated[str | None, typer.Option(metavar="SURFACE", help="floor or bed.")] = None,
 ) -> None:
     """A mat session: ratings before, a settle-in lead, the countdown, ratings after."""
     from matlog import plan as plan_module
@@ -283,15 +302,20 @@ def rate_command(
 def sleep_command(
     ctx: typer.Context,
     rating: Annotated[
-        str, typer.Argument(help="How you slept, 0–10 (10 = best).", show_default=False)
+        str,
+        typer.Argument(
+            metavar="RATING", help="How you slept, 0–10 (10 = best).", show_default=False
+        ),
     ],
     night: Annotated[
         str | None,
         typer.Option(
-            help="The evening's date, YYYY-MM-DD (default: yesterday).", show_default=False
+            metavar="DATE",
+            help="The evening's date, YYYY-MM-DD (default: yesterday).",
+            show_default=False,
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    note: Annotated[str | None, typer.Option(metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Last night's sleep, 0–10; a second rating for the same night replaces the first."""
     from datetime import date, timedelta
@@ -398,9 +422,12 @@ def undo_command(
 @app.command("export")
 def export_command(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or toml.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="csv, jsonl or toml.")
+    ] = "csv",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here instead of stdout."),
     ] = None,
 ) -> None:
     """The whole journal in another format."""
@@ -430,7 +457,10 @@ def export_command(
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A TOML or JSON Lines journal.", show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="A TOML or JSON Lines journal.", show_default=False),
+    ],
 ) -> None:
     """Merge another journal; records already present (same id) are skipped."""
     env = _env(ctx)
@@ -465,6 +495,52 @@ def paths_command(ctx: typer.Context) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Stats
+
+
+@app.command("stats")
+def stats_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="The numbers as JSON.")] = False,
+    since: Annotated[
+        str | None, typer.Option(metavar="DATE", help="From this day, YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Up to this day, YYYY-MM-DD.")
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option(metavar="30d", help="The last N days or weeks, e.g. 30d or 12w."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", "-t", metavar="TAG", help="Sessions with this tag (repeat: any of them)."
+        ),
+    ] = None,
+    area: Annotated[str | None, typer.Option(metavar="AREA", help="Sessions on this area.")] = None,
+) -> None:
+    """Is it helping? What your own ratings did, with n and 95% intervals."""
+    from matlog import stats
+
+    env = _env(ctx)
+    config = env.config
+    now = env.clock.now()
+    filters = stats.parse_filters(
+        since=since,
+        until=until,
+        last=last,
+        tags=tag or (),
+        area=area,
+        today=stats.day_of(now, config.day_starts),
+    )
+    contents = env.read_journal()
+    result = stats.compute(contents.sessions, contents.sleeps, config, now, filters)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    from matlog import stats_display  # Rich only on this path: --json starts faster
+
+    stats_display.show(env.out, result, env.journal_path)
 
 
 def run() -> int:

@@ -1,0 +1,144 @@
+"""A realistic journal for stats tests and demos, the same every time for a given seed.
+
+60 sessions over about ten weeks in Berlin (so the offsets change at the end of DST):
+mostly bedtime, a few after midnight, durations that climb the plan's ladder, a handful
+stopped early, one for discomfort, one interrupted; ratings before and after on most
+sessions, with a modest, noisy fall in pain and stress; sleep on most mornings.
+
+    python tests/journal_factory.py /tmp/stats60.toml [--end 2026-11-23] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from matlog.journal import Journal
+from matlog.records import Record, Session, Sleep
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ulid(when: datetime, rng: random.Random) -> str:
+    """Like records.new_id, but from the seeded generator, so the journal is reproducible."""
+    value = (int(when.timestamp() * 1000) << 80) | rng.getrandbits(80)
+    return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(25, -1, -1))
+
+
+def _clamp(value: float) -> int:
+    return max(0, min(10, round(value)))
+
+
+def realistic_journal(
+    sessions: int = 60, *, end: date = date(2026, 11, 23), seed: int = 7
+) -> list[Record]:
+    rng = random.Random(seed)
+    # Spread the sessions over more days than there are sessions: some days are skipped.
+    span = sessions + sessions // 5
+    days = [*sorted(rng.sample(range(span - 1), sessions - 1)), span - 1]
+    start_day = end - timedelta(days=span - 1)
+    records: list[Record] = []
+    level = 5 * 60  # the plan's ladder: +1 min after each finished session, up to 20
+    for index, offset in enumerate(days):
+        day = start_day + timedelta(days=offset)
+        hour, minute = rng.choice([(21, 30), (22, 0), (22, 15), (22, 45), (23, 10)])
+        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN)
+        late = rng.random() < 0.1 and index < sessions - 1  # the last one is not tomorrow
+        if late:  # late nights: after midnight, still the evening's session
+            local = local.replace(hour=0, minute=rng.choice([15, 30, 50])) + timedelta(days=1)
+        elif rng.random() < 0.1:
+            local = local.replace(hour=rng.choice([7, 13, 17]))
+        # Journals store a fixed offset in whole minutes (TOML has no seconds there; they
+        # matter only for the local mean time a 100,000-session journal reaches back to).
+        offset = timedelta(minutes=round((local.utcoffset() or timedelta()).total_seconds() / 60))
+        started = local.replace(tzinfo=timezone(offset))
+
+        ended = "finished"
+        roll = rng.random()
+        if index == 9:
+            ended = "discomfort"
+        elif index == 33:
+            ended = "interrupted"
+        elif roll < 0.1:
+            ended = "stopped"
+        planned = level
+        actual = planned if ended == "finished" else int(planned * rng.uniform(0.3, 0.9))
+        if ended == "finished":
+            level = min(20 * 60, level + 60)
+        elif ended == "discomfort":
+            level = max(5 * 60, level - 120)
+
+        layer = "shirt" if index < 20 else rng.choice(["shirt", "bare", "bare"])
+        surface = "bed" if index < 12 else rng.choice(["bed", "floor"])
+        area = rng.choices(["back", "neck", "feet"], weights=[8, 2, 1])[0]
+        tags = ["bedtime"] if local.hour >= 21 or local.hour == 0 else []
+        if rng.random() < 0.15:
+            tags.append("sore")
+
+        before: dict[str, int] = {}
+        after: dict[str, int] = {}
+        if rng.random() < 0.85:
+            pain = rng.gauss(5.5 if "sore" in tags else 4, 1.5)
+            stress = rng.gauss(6, 1.6)
+            mood = rng.gauss(5, 1.5)
+            before = {"pain": _clamp(pain), "stress": _clamp(stress), "mood": _clamp(mood)}
+            # Modest, noisy changes: stress falls most, pain a little, mood barely moves.
+            after = {
+                "pain": _clamp(pain + rng.gauss(-0.6, 1.3)),
+                "stress": _clamp(stress + rng.gauss(-1.4, 1.2)),
+                "mood": _clamp(mood + rng.gauss(0.2, 1.1)),
+            }
+            if rng.random() < 0.1:  # sometimes one rating is skipped
+                del after["mood"]
+        records.append(
+            Session(
+                id=_ulid(started, rng),
+                started=started,
+                planned_seconds=planned,
+                actual_seconds=max(actual, 1),
+                ended=ended,  # type: ignore[arg-type]
+                area=area,
+                layer=layer,
+                surface=surface,
+                tags=tags,
+                before=before,
+                after=after,
+            )
+        )
+    session_days = {start_day + timedelta(days=d) for d in days}
+    for offset in range(span - 1):
+        night = start_day + timedelta(days=offset)
+        if rng.random() < 0.8:
+            base = 6.6 if night in session_days else 6.2
+            morning = datetime(night.year, night.month, night.day, 8, tzinfo=BERLIN)
+            rating = _clamp(rng.gauss(base, 1.4))
+            records.append(Sleep(night=night, rating=rating, id=_ulid(morning, rng)))
+    return records
+
+
+def write_journal(path: Path, records: list[Record]) -> None:
+    Journal(path).append(records)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--end", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sessions", type=int, default=60)
+    args = parser.parse_args(argv)
+    if args.path.exists():
+        print(f"{args.path} exists; not overwriting it", file=sys.stderr)
+        return 1
+    write_journal(args.path, realistic_journal(args.sessions, end=args.end, seed=args.seed))
+    print(f"wrote {args.sessions} sessions to {args.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
