@@ -161,3 +161,13 @@ def test_a_killed_session_is_logged_by_the_next_command(
     again = invoke("log")
     assert "did not end normally" not in again.stderr
     assert len(Journal(journal_path).read().sessions) == 1
+
+
+def test_far_above_the_plan_asks_at_a_terminal_and_no_means_not_started(
+    invoke, journal_path: Path
+) -> None:
+    result = invoke("start", "30", "--settle", "0", input="n\n", interactive=True)
+    assert result.exit_code == 0, result.output
+    assert "Start anyway? [y/N]" in result.stderr
+    assert "Not started." in result.stdout
+    assert not journal_path.exists()

@@ -120,3 +120,34 @@ def test_kill_9_is_recovered_by_the_next_command(env: dict[str, str]) -> None:
     again = pexpect.run(f"{MATLOG} log", env=env, encoding="utf-8")
     assert "did not end normally" not in again
     assert len(sessions(env)) == 1
+
+
+def test_asleep_at_the_after_prompt_then_offered_at_the_next_command(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('after_timeout = "2s"\n')
+    env = {**env, "MATLOG_CONFIG": str(config)}
+    child = spawn(["start", "2s", "--settle", "0", "-b", "pain=6"], env)
+    child.expect("After — pain")  # ... and nobody answers
+    child.expect("No answer to the after-ratings")
+    child.expect(pexpect.EOF)
+    [s] = sessions(env)
+    assert s.after == {} and s.before == {"pain": 6}
+
+    child = spawn(["log"], env)
+    child.expect(r"has no after-ratings\. Rate it now\? \[Y/n\]")
+    child.sendline("")
+    child.expect("After — pain")
+    child.sendline("2")
+    child.expect("After — stress")
+    child.sendline("")
+    child.expect("After — mood")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    [s] = sessions(env)
+    assert s.after == {"pain": 2}
+
+    child = spawn(["log"], env)
+    child.expect(pexpect.EOF)
+    assert "Rate it now" not in child.before

@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -154,30 +153,3 @@ class TerminalScreen:
                 )
 
             yield draw
-
-
-class PlainScreen:
-    """No terminal: plain lines, one a minute, no cursor movement (aliases, scripts, tests)."""
-
-    def __init__(self, stream: TextIO, clock: Clock) -> None:
-        self.stream = stream
-        self.clock = clock
-
-    def line(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    @contextlib.contextmanager
-    def countdown(self) -> Iterator[Callable[[Countdown], None]]:
-        shown: list[str] = []
-
-        def draw(c: Countdown) -> None:
-            remaining = c.remaining()
-            if not shown:
-                end = self.clock.now() + timedelta(seconds=remaining)
-                self.line(f"Started {format_duration(c.planned_seconds)}; ends at {end:%H:%M:%S}.")
-            text = f"{format_clock(remaining)} left" + (" (paused)" if c.paused else "")
-            if c.ended is None and text not in shown[-1:]:
-                shown.append(text)
-                self.line(text)
-
-        yield draw

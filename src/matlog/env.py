@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -42,15 +43,11 @@ class Env:
 
     @cached_property
     def out(self) -> Console:
-        from rich.console import Console
-
-        return Console(highlight=False)
+        return _console(stderr=False)
 
     @cached_property
     def err(self) -> Console:
-        from rich.console import Console
-
-        return Console(stderr=True, highlight=False)
+        return _console(stderr=True)
 
     def prompter(self) -> Prompter:
         from matlog.prompts import Prompter
@@ -91,7 +88,7 @@ class Env:
 
     def session_runner(self) -> Runner:
         """The real terminal, bells and state folder for `matlog start`."""
-        from matlog import display, session, terminal, timer
+        from matlog import plain, session, terminal, timer
 
         config = self.config
         keys: timer.Keys
@@ -99,6 +96,8 @@ class Env:
         if self.interactive:
             fd = sys.stdin.fileno()
             keys = terminal.TerminalKeys(fd, self.clock)
+            from matlog import display
+
             screen = display.TerminalScreen(self.out, self.clock)
             tick = 1.0
 
@@ -106,7 +105,7 @@ class Env:
                 return terminal.cbreak(fd)
         else:
             keys = timer.NoKeys(self.clock)
-            screen = display.PlainScreen(sys.stdout, self.clock)
+            screen = plain.PlainScreen(sys.stdout, self.clock)
             tick = 60.0
             key_mode = contextlib.nullcontext
         bells = session.Bells(
@@ -131,11 +130,10 @@ class Env:
 
     def recover_killed_sessions(self) -> None:
         """Log sessions whose matlog was killed outright, and say so."""
-        from matlog import session
-
         folder = paths.state_dir()
         if not folder.is_dir() or not any(folder.glob("running-*.json")):
             return
+        from matlog import session  # only now: it is not cheap to import
 
         def append_to(path: Path, record: Session) -> bool:
             # skip_present: a record already logged (killed after its append) is not doubled.
@@ -150,13 +148,12 @@ class Env:
 
     def offer_owed_rating(self) -> None:
         """After a session logged without after-ratings (asleep on the mat), offer them."""
-        from matlog import session
-
         if not (self.interactive and sys.stderr.isatty()):
             return
         folder = paths.state_dir()
         if not (folder / "pending-rating.json").exists():
             return
+        from matlog import session  # only now: it is not cheap to import
         owed = session.owed_rating(folder, self.journal, self.journal.read().sessions)
         if owed is None:
             return
@@ -169,3 +166,11 @@ class Env:
         if ratings:
             session.add_after_ratings(self.journal, owed.id, ratings)
         session.clear_owed_rating(folder)
+
+
+def _console(*, stderr: bool) -> Console:
+    from rich.console import Console
+
+    # Rich drops colours under NO_COLOR but keeps bold and dim; NO_COLOR means plain text.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")

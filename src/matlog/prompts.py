@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import select
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 
@@ -15,8 +15,9 @@ class PromptTimeout(Exception):
 @dataclass
 class Prompter:
     interactive: bool
-    stdin: TextIO = sys.stdin
-    stdout: TextIO = sys.stderr  # questions go to stderr so stdout stays clean for pipes
+    # Looked up when a Prompter is made, not at import: tests and CliRunner swap the streams.
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stderr)  # keeps stdout clean for pipes
 
     def ask(self, question: str, timeout: float | None = None) -> str:
         """One line of answer, stripped; PromptTimeout if `timeout` seconds pass first."""

@@ -1,0 +1,42 @@
+"""The countdown as plain lines, for when standard output is not a terminal.
+
+Kept apart from `display` so a scripted session never imports Rich.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import TextIO
+
+from matlog.clock import Clock
+from matlog.durations import format_clock, format_duration
+from matlog.timer import Countdown
+
+
+class PlainScreen:
+    """No terminal: plain lines, one a minute, no cursor movement (aliases, scripts, tests)."""
+
+    def __init__(self, stream: TextIO, clock: Clock) -> None:
+        self.stream = stream
+        self.clock = clock
+
+    def line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    @contextlib.contextmanager
+    def countdown(self) -> Iterator[Callable[[Countdown], None]]:
+        shown: list[str] = []
+
+        def draw(c: Countdown) -> None:
+            remaining = c.remaining()
+            if not shown:
+                end = self.clock.now() + timedelta(seconds=remaining)
+                self.line(f"Started {format_duration(c.planned_seconds)}; ends at {end:%H:%M:%S}.")
+            text = f"{format_clock(remaining)} left" + (" (paused)" if c.paused else "")
+            if c.ended is None and text not in shown[-1:]:
+                shown.append(text)
+                self.line(text)
+
+        yield draw
