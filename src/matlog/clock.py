@@ -37,7 +37,11 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock for tests: `sleep` moves time forward at once; `now` follows `monotonic`."""
+    """A clock for tests: `sleep` moves time forward at once; `now` follows `monotonic`.
+
+    `advance` is time passing (a suspend too: the boot-time clock counts it); `jump_wall`
+    moves only the wall clock, as NTP, a user or a DST-unaware clock setting does.
+    """
 
     def __init__(
         self,
@@ -47,6 +51,7 @@ class FakeClock:
         self._start = start or datetime(2026, 11, 23, 22, 0, tzinfo=timezone(timedelta(hours=1)))
         self._mono0 = monotonic_start
         self._mono = monotonic_start
+        self._wall_offset = timedelta(0)
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
@@ -57,7 +62,11 @@ class FakeClock:
         self.advance(max(seconds, 0.0))
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._mono - self._mono0)
+        return self._start + self._wall_offset + timedelta(seconds=self._mono - self._mono0)
 
     def advance(self, seconds: float) -> None:
         self._mono += seconds
+
+    def jump_wall(self, seconds: float) -> None:
+        """Set the wall clock `seconds` forward (negative: back); `monotonic` does not move."""
+        self._wall_offset += timedelta(seconds=seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
 import sys
 from dataclasses import dataclass, field
@@ -23,12 +24,17 @@ class Prompter:
         """One line of answer, stripped; PromptTimeout if `timeout` seconds pass first."""
         self.stdout.write(question)
         self.stdout.flush()
-        if timeout is not None and not _readable(self.stdin, timeout):
-            self.stdout.write("\n")
-            raise PromptTimeout
-        line = self.stdin.readline()
-        if not line:
-            raise EOFError
+        try:
+            if timeout is not None and not _readable(self.stdin, timeout):
+                raise PromptTimeout
+            line = self.stdin.readline()
+            if not line:
+                raise EOFError
+        except BaseException:  # no answer, Ctrl-C, Ctrl-D, a signal: what follows gets its line
+            with contextlib.suppress(OSError, ValueError):  # the terminal may be gone
+                self.stdout.write("\n")
+                self.stdout.flush()
+            raise
         return line.strip()
 
     def confirm(self, question: str, *, default: bool) -> bool:

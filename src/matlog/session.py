@@ -11,10 +11,8 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -68,12 +66,15 @@ def ask_ratings(
     metrics: Mapping[str, Better],
     phase: str,
     timeout: float | None = None,
+    *,
+    into: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Ask each metric in turn; Enter skips, a bad value asks again.
 
     With `timeout`, PromptTimeout propagates when nobody answers (asleep on the mat).
+    Answers go into `into` as they are given, so those survive an interruption.
     """
-    ratings: dict[str, int] = {}
+    ratings: dict[str, int] = {} if into is None else into
     for name, better in metrics.items():
         hint = "0 = none" if better == "lower" else "10 = best"
         while True:
@@ -180,6 +181,17 @@ def terminate_as_exception() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGHUP and SIGTERM wait while the record is written, then arrive as usual."""
+    held = {signal.SIGINT, signal.SIGHUP, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # raises here if one came
+
+
 @dataclass
 class SessionPlan:
     planned_seconds: int
@@ -260,6 +272,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
             )
 
     signum: int | None = None
+    lost: OSError | None = None
     with terminate_as_exception():
         try:
             with runner.key_mode(), runner.screen.countdown() as draw:
@@ -273,36 +286,63 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
                 )
         except Terminated as exc:
             signum = exc.signum
+        except KeyboardInterrupt:  # Ctrl-C at its first bell or last redraw: it ran, log it
+            countdown.finish("stopped")
+        except OSError as exc:  # the terminal went away mid-draw (EIO): log the session
+            signum = _hidden_signal(exc)
+            lost = exc if signum is None else None  # no SIGHUP behind it: say so after
         session.ended = countdown.ended or "interrupted"
         session.actual_seconds = round(countdown.elapsed())
-        beat(countdown)  # from here on, a kill still leaves the true ending behind
-
         timed_out = False
-        if signum is None:
+        ask_after = plan.ask_after and signum is None and lost is None
+        if signum is None and lost is None:
             session.after = dict(plan.after)
-            if plan.ask_after:
+        try:
+            with signals_held():  # a signal now waits until the true ending is saved
+                beat(countdown)  # from here on, a kill still leaves the true ending behind
+            if ask_after:
                 runner.screen.line(_ended_line(session))
-                try:
-                    session.after |= ask_ratings(
-                        runner.prompter,
-                        metrics,
-                        "After",
-                        timeout=runner.config.after_timeout_seconds,
-                    )
-                except PromptTimeout:
-                    timed_out = True
-                except (KeyboardInterrupt, EOFError):
-                    pass  # the session ran: log it without (more) ratings
-                except Terminated as exc:
-                    signum = exc.signum
-        runner.append([session])
-        running.remove()
-    if timed_out and not session.after:
+                ask_ratings(
+                    runner.prompter,
+                    metrics,
+                    "After",
+                    timeout=runner.config.after_timeout_seconds,
+                    into=session.after,
+                )
+        except PromptTimeout:
+            timed_out = True
+        except (KeyboardInterrupt, EOFError, OSError):
+            pass  # the session ran: log it without (more) ratings
+        except Terminated as exc:
+            signum = signum or exc.signum
+        # A signal arriving now must not cut the append short: it waits until the end.
+        try:
+            with signals_held():
+                runner.append([session])
+                running.remove()
+        except Terminated as exc:
+            signum = signum or exc.signum
+        except KeyboardInterrupt:
+            pass  # Ctrl-C while the record was being written: it is written
+    if lost is not None and signum is None:
+        raise lost
+    timed_out = timed_out and not session.after  # answers given before sleep are kept
+    if timed_out:
         write_json(
             pending_rating_path(runner.state_dir),
             {"journal": str(runner.journal.path), "id": session.id},
         )
     return Outcome(session, after_timed_out=timed_out, signum=signum)
+
+
+def _hidden_signal(exc: BaseException) -> int | None:
+    """The SIGHUP/SIGTERM behind `exc`, when writing to a closed terminal raised over it."""
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, Terminated):
+            return seen.signum
+        seen = seen.__context__
+    return None
 
 
 def _settle(seconds: int, runner: Runner) -> None:
@@ -362,12 +402,12 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                 session = parse_record_dict("session", record)
                 journal_path = Path(data["journal"])
             except (KeyError, TypeError, ValueError):
-                orphan.path.unlink()  # unreadable: nothing can be recovered from it
+                orphan.path.unlink(missing_ok=True)  # unreadable: nothing to recover
                 continue
             assert isinstance(session, Session)
             if append_to(journal_path, session):
                 logged.append(session)
-            orphan.path.unlink()
+            orphan.path.unlink(missing_ok=True)  # gone already if a lock did not hold
     return logged
 
 
@@ -431,11 +471,3 @@ def summary(session: Session, metrics: Mapping[str, Better], next_seconds: int) 
         parts.append(", ".join(changes) + ".")
     parts.append(f"Next planned: {format_duration(next_seconds)}.")
     return " ".join(parts)
-
-
-def ends_at(clock: Clock, countdown: timer.Countdown) -> datetime:
-    return clock.now() + timedelta(seconds=countdown.remaining())
-
-
-def stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()

@@ -51,4 +51,7 @@ def cbreak(fd: int) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSANOW, new)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        # A closed terminal (SIGHUP) cannot be restored: EIO here must not hide how the
+        # session ended, or it would not be logged.
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
