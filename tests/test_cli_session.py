@@ -171,3 +171,15 @@ def test_far_above_the_plan_asks_at_a_terminal_and_no_means_not_started(
     assert "Start anyway? [y/N]" in result.stderr
     assert "Not started." in result.stdout
     assert not journal_path.exists()
+
+
+def test_sleep_after_the_night_was_removed_by_hand(invoke, journal_path: Path) -> None:
+    assert invoke("sleep", "6", "--night", "2026-11-01").exit_code == 0
+    text = journal_path.read_text()
+    journal_path.write_text(text[: text.index("[[sleep]]")])  # the user deletes the night
+    result = invoke("sleep", "8", "--night", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert "(saved)" in result.stdout
+    assert [(s.night, s.rating) for s in Journal(journal_path).read().sleeps] == [
+        (date(2026, 11, 1), 8)
+    ]

@@ -454,3 +454,23 @@ def test_realistic_journal_is_deterministic_and_sane() -> None:
     assert result["metrics"]["stress"]["n"] >= 40  # type: ignore[index]
     assert result["streak"]["current_days"] >= 1  # type: ignore[index]
     assert result["sleep"]["without_session"]["n"] > 0  # type: ignore[index]
+
+
+def test_identical_sessions_do_not_trip_the_ordering() -> None:
+    same = [rated("2026-11-20T22:00:00+01:00", {"pain": 5}, {"pain": 3}) for _ in range(40)]
+    assert stats_of(same)["sessions"] == 40
+
+
+def test_a_fold_fed_in_pieces_and_restored_equals_one_pass() -> None:
+    from matlog.stats import Fold
+
+    records = realistic_journal()
+    sessions = [r for r in records if isinstance(r, Session)]
+    sleeps = [r for r in records if isinstance(r, Sleep)]
+    whole = Fold(CONFIG.day_starts)
+    whole.add(sessions, sleeps)
+    pieces = Fold(CONFIG.day_starts)
+    pieces.add(sessions[:25], sleeps[:10])
+    restored = Fold.from_state(CONFIG.day_starts, pieces.to_state())
+    restored.add(sessions[25:], sleeps[10:])
+    assert restored.summary(CONFIG, NOW, 600) == whole.summary(CONFIG, NOW, 600)

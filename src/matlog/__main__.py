@@ -10,9 +10,15 @@ def main() -> None:
 
         print(f"matlog {__version__}")
         return
-    from matlog.cli import run
+    # Scripts' favourites answer without Typer too (see `fast`); anything else goes to it.
+    from matlog import fast
 
-    sys.exit(run())
+    code = fast.run(sys.argv[1:])
+    if code is None:
+        from matlog.cli import run
+
+        code = run()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,16 @@ from typer.core import TyperGroup
 from matlog import __version__, journal, paths
 from matlog.durations import format_duration
 from matlog.env import Env
-from matlog.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, MatlogError, UsageError
+from matlog.errors import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Interrupted,
+    MatlogError,
+    UsageError,
+    print_error,
+    report,
+)
 from matlog.records import Record
 
 
@@ -33,32 +42,30 @@ class MatlogGroup(TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
-        except MatlogError as exc:
-            _error(exc.message, exc.hint)
-            code = exc.exit_code
         except typer.TyperException as exc:  # click's usage errors and friends
             if type(exc).__name__ == "NoArgsIsHelpError":  # plain `matlog`: help, not an error
                 print(exc.format_message())
                 code = 0
             else:
-                _error(exc.format_message(), "see `matlog --help`")
+                print_error(exc.format_message(), "see `matlog --help`")
                 code = getattr(exc, "exit_code", EXIT_USAGE)
-        except (typer.Abort, KeyboardInterrupt, EOFError):
-            _error("interrupted; nothing was changed")
-            code = EXIT_INTERRUPTED
-        except BrokenPipeError:
-            code = EXIT_DATA
-        except OSError as exc:
-            _error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-            code = EXIT_DATA
+        except typer.Abort:
+            code = report(KeyboardInterrupt()) or EXIT_INTERRUPTED
+        except (Exception, KeyboardInterrupt) as exc:
+            reported = report(exc)
+            if reported is None:
+                raise
+            code = reported
         if standalone_mode:
             sys.exit(code)
         return code
 
-
-def _error(message: str, hint: str | None = None) -> None:
-    line = f"matlog: {message}" + (f" — {hint}" if hint else "")
-    print(line.replace("\n", " "), file=sys.stderr)
+    def invoke(self, ctx: Any) -> Any:  # Any: the base names a Context from typer._click
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, EOFError):
+            # Typer would exit 130 in silence (Ctrl-C) or after a blank line (Ctrl-D).
+            raise Interrupted("interrupted; nothing was changed") from None
 
 
 app = typer.Typer(
@@ -234,12 +241,17 @@ def start_command(
     outcome = session.run_session(plan, env.session_runner())
     after_all = [*contents.sessions, outcome.session]
     next_seconds = plan_module.advise(after_all, config.plan, env.clock.now()).next_seconds
-    print(session.summary(outcome.session, config.metrics, next_seconds))
-    if outcome.after_timed_out:
-        print(
-            "No answer to the after-ratings: logged without them. "
-            "`matlog rate pain=3 ...` adds them."
-        )
+    try:
+        print(session.summary(outcome.session, config.metrics, next_seconds))
+        if outcome.after_timed_out:
+            print(
+                "No answer to the after-ratings: logged without them. "
+                "`matlog rate pain=3 ...` adds them."
+            )
+    except OSError:
+        if outcome.signum is None:
+            raise
+        # The terminal is gone (SIGHUP): the session is logged, nobody reads this line.
     if outcome.signum is not None:
         raise typer.Exit(128 + outcome.signum)
 
@@ -250,23 +262,11 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
 ) -> None:
     """Where you are on the plan: next duration, target, why."""
-    from matlog import plan as plan_module
+    from matlog import queries
 
-    env = _env(ctx)
-    advice = plan_module.advise(env.read_journal().sessions, env.config.plan, env.clock.now())
+    advice = queries.plan(_env(ctx))
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "next_seconds": advice.next_seconds,
-                    "target_seconds": advice.target_seconds,
-                    "start_seconds": advice.start_seconds,
-                    "step_seconds": advice.step_seconds,
-                    "why": advice.why,
-                    "sessions": advice.sessions,
-                }
-            )
-        )
+        print(json.dumps(advice.to_json()))
         return
     print(f"Next session: {format_duration(advice.next_seconds)} ({advice.why}).")
     print(
@@ -520,21 +520,10 @@ def stats_command(
     area: Annotated[str | None, typer.Option(metavar="AREA", help="Sessions on this area.")] = None,
 ) -> None:
     """Is it helping? What your own ratings did, with n and 95% intervals."""
-    from matlog import stats
+    from matlog import queries
 
     env = _env(ctx)
-    config = env.config
-    now = env.clock.now()
-    filters = stats.parse_filters(
-        since=since,
-        until=until,
-        last=last,
-        tags=tag or (),
-        area=area,
-        today=stats.day_of(now, config.day_starts),
-    )
-    contents = env.read_journal()
-    result = stats.compute(contents.sessions, contents.sleeps, config, now, filters)
+    result = queries.stats(env, since=since, until=until, last=last, tags=tag or (), area=area)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return

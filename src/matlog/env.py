@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -57,11 +56,15 @@ class Env:
     def read_journal(self) -> Contents:
         contents = self.journal.read()
         if contents.blank:
-            self.err.print(
-                f"[yellow]Note:[/] {self.journal_path} is empty (0 bytes): no sessions in it. "
-                "If it held sessions before, restore it from a backup or sync history."
-            )
+            self.note_blank_journal()
         return contents
+
+    def note_blank_journal(self) -> None:
+        """An empty journal file is read as no sessions, but never without saying so."""
+        self.err.print(
+            f"[yellow]Note:[/] {self.journal_path} is empty (0 bytes): no sessions in it. "
+            "If it held sessions before, restore it from a backup or sync history."
+        )
 
     def append(self, records: Sequence[Record], *, skip_present: bool = False) -> list[Record]:
         """Append records a session produced; if the journal refuses, save them elsewhere.
@@ -76,6 +79,8 @@ class Env:
         try:
             return journal.append(records, skip_present=skip_present)
         except (JournalWriteError, JournalError) as exc:
+            import tempfile  # only here: its import costs every command start-up time
+
             saved = save_rescue(
                 records, [paths.state_dir() / "rescued", Path(tempfile.gettempdir())]
             )
@@ -154,6 +159,7 @@ class Env:
         if not (folder / "pending-rating.json").exists():
             return
         from matlog import session  # only now: it is not cheap to import
+
         owed = session.owed_rating(folder, self.journal, self.journal.read().sessions)
         if owed is None:
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -52,3 +54,28 @@ class Interrupted(MatlogError):
     """The user interrupted before anything was started (exit 130)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """The one line a user sees for an error: what went wrong, and what to do about it."""
+    line = f"matlog: {message}" + (f" — {hint}" if hint else "")
+    print(line.replace("\n", " "), file=sys.stderr)
+
+
+def report(exc: BaseException) -> int | None:
+    """Say one line about an error a user can meet and give its exit code (None: not ours).
+
+    The one place where exceptions become exit codes, for the Typer app and the fast path.
+    """
+    if isinstance(exc, MatlogError):
+        print_error(exc.message, exc.hint)
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt | EOFError):
+        print_error("interrupted; nothing was changed")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):  # `matlog log | head`: nobody is left to tell
+        return EXIT_DATA
+    if isinstance(exc, OSError):
+        print_error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        return EXIT_DATA
+    return None

@@ -14,7 +14,6 @@ Two formats share one set of records: TOML (the default, hand-editable) and JSON
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import functools
 import glob
@@ -22,14 +21,16 @@ import io
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import tomli_w
+if TYPE_CHECKING:
+    import tomllib
+
+    from matlog.cache import Folder
 
 from matlog.errors import JournalError, JournalWriteError
 from matlog.records import (
@@ -42,6 +43,8 @@ from matlog.records import (
     Session,
     Sleep,
 )
+
+T = TypeVar("T")
 
 __all__ = ["Contents", "Journal", "Problem", "Record", "Session", "Sleep"]
 
@@ -109,8 +112,15 @@ def kind_of(path: Path) -> Kind:
 # Reading and validating
 
 
-def parse(data: bytes, path: Path, kind: Kind) -> tuple[Contents, list[Problem]]:
-    """Every record in `data`, and every problem found (empty when the file is valid)."""
+def parse(
+    data: bytes, path: Path, kind: Kind, facts: dict[str, Any] | None = None
+) -> tuple[Contents, list[Problem]]:
+    """Every record in `data`, and every problem found (empty when the file is valid).
+
+    Each record is judged on its own, never against the others: `cache` relies on it to add
+    an appended tail's records to those of the prefix. `facts`, if given, receives what the
+    cache needs to know about a TOML document (see `_load_toml`).
+    """
     contents = Contents(exists=True, size=len(data))
     problems: list[Problem] = []
     text = _decode(data, path, problems)
@@ -119,7 +129,7 @@ def parse(data: bytes, path: Path, kind: Kind) -> tuple[Contents, list[Problem]]
     if kind == "jsonl":
         records = _parse_jsonl(text, path, problems)
     else:
-        records = _parse_toml(text, data, path, problems)
+        records = _parse_toml(text, data, path, problems, facts)
     for record in records:
         if isinstance(record, Session):
             contents.sessions.append(record)
@@ -157,13 +167,21 @@ def _conflict_marker(text: str, path: Path, problems: list[Problem]) -> bool:
     return False
 
 
-def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> list[Record]:
+def _parse_toml(
+    text: str,
+    data: bytes,
+    path: Path,
+    problems: list[Problem],
+    facts: dict[str, Any] | None = None,
+) -> list[Record]:
+    import tomllib  # imported here: a read from the cache never needs it
+
     if _conflict_marker(text, path, problems):
         return []
     try:
-        doc = tomllib.loads(text)
+        doc = _load_toml(text, facts)
     except tomllib.TOMLDecodeError as exc:
-        line, message = _toml_error_position(exc)
+        line, message = _toml_error_position(exc, text)
         problems.append(Problem(path, line, f"not valid TOML: {message}"))
         return []
     except (ValueError, RecursionError):  # a number of 4300+ digits, or nesting 1000 deep
@@ -178,6 +196,13 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
         line += data.count(b"\n", counted, match.start())
         counted = match.start()
         headers[match[1].decode()].append(line)
+    if facts is not None:
+        facts["keys"] = sorted(doc)
+        # Every [[...]] header line found is one of the tables: records' lines are right.
+        facts["aligned"] = all(
+            isinstance(doc.get(n, []), list) and len(doc.get(n, [])) == len(headers[n])
+            for n in headers
+        )
 
     fmt = doc.get("format", FORMAT_VERSION)
     if fmt != FORMAT_VERSION or isinstance(fmt, bool):
@@ -197,6 +222,8 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
         items = doc.get(name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             where = _key_line(lines, 0, name)
+            single = re.compile(rf"^\s*\[\s*{name}\s*\]")  # [session] for [[session]]
+            where = next((n for n, t in enumerate(lines, 1) if single.match(t)), where)
             problems.append(Problem(path, where, f"`{name}` must be [[{name}]] tables"))
             continue
         for index, item in enumerate(items):
@@ -209,6 +236,38 @@ def _parse_toml(text: str, data: bytes, path: Path, problems: list[Problem]) -> 
             if record is not None:
                 records.append(record)
     return records
+
+
+_PROBE = "[[session]]\n[[sleep]]\n"
+
+
+def _load_toml(text: str, facts: dict[str, Any] | None) -> dict[str, Any]:
+    """`tomllib.loads(text)`; with `facts`, also whether [[session]] and [[sleep]] can follow.
+
+    The text is parsed with those two headers added at its end. That parses if and only if
+    the text alone parses (it ends with a newline, so the headers can only be read as two
+    headers, which needs the text to have ended between statements) and `session` and
+    `sleep` are absent or arrays of tables (not `session = [...]`, nor a `[session]` table).
+    The two empty tables the headers made are then removed, which leaves the text's own
+    document. Otherwise the text is parsed alone, which also gives the real error.
+    """
+    import tomllib
+
+    if facts is not None:
+        facts["appendable"] = False
+        if text.endswith("\n"):
+            try:
+                doc = tomllib.loads(text + _PROBE)
+            except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+                pass
+            else:
+                for name in ("session", "sleep"):
+                    doc[name].pop()
+                    if not doc[name]:
+                        del doc[name]
+                facts["appendable"] = True
+                return doc
+    return tomllib.loads(text)
 
 
 _PATHOLOGICAL = "a number too long or brackets nested too deeply to be a journal"
@@ -232,14 +291,16 @@ def _pathological_line(text: str) -> int:
     return 1
 
 
-def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
+def _toml_error_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
     message = str(exc)
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     if match:
         return int(match[1]), f"{message[: match.start()]} (column {match[2]})"
     match = re.search(r"\s*\(at end of document\)$", message)
     if match:
-        return 1, f"{message[: match.start()]} at the end of the file"
+        # A file cut short: name its last line, not the first.
+        last = text.rstrip("\n").count("\n") + 1
+        return last, f"{message[: match.start()]} at the end of the file"
     return 1, message
 
 
@@ -402,6 +463,11 @@ def _datetime(item: dict[str, Any], key: str) -> datetime:
         raise _Invalid(key, f"`{key}` must be a date-time, got {value!r}")
     if value.tzinfo is None:
         raise _Invalid(key, f"`{key}` has no UTC offset; add one, e.g. {value.isoformat()}+01:00")
+    offset = value.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        # TOML cannot write an offset with seconds (old LMT zones); never accept what
+        # the journal could not hold.
+        raise _Invalid(key, f"`{key}` has a UTC offset with seconds ({offset}); use whole minutes")
     return value
 
 
@@ -496,6 +562,8 @@ def toml_block(record: Record) -> str:
 def _toml_key(key: str) -> str:
     if _BARE_KEY.fullmatch(key):
         return key
+    import tomli_w
+
     return tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
 
 
@@ -510,6 +578,8 @@ def _toml_value(value: Any) -> str:
         return (
             "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
         )
+    import tomli_w
+
     return tomli_w.dumps({"v": value})[len("v = ") : -1]
 
 
@@ -552,7 +622,11 @@ def export_csv(contents: Contents) -> str:
     ]
     columns += [f"before_{m}" for m in metrics] + [f"after_{m}" for m in metrics]
     out = io.StringIO()
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    # RFC 4180 line ends. With "\n" alone, Python 3.11's writer leaves a "\r" in a note
+    # unquoted, and every reader then splits the row there.
+    import csv
+
+    writer = csv.DictWriter(out, columns, lineterminator="\r\n")
     writer.writeheader()
     for record in contents.records:
         row: dict[str, Any] = {
@@ -602,9 +676,37 @@ class Journal:
         data = self._read_bytes()
         if data is None:
             return Contents()
-        contents, problems = parse(data, self.path, self.kind)
+        contents, problems = self._parse(data)
         _raise_first(problems)
         return contents
+
+    def is_blank(self) -> bool:
+        """The file exists and holds nothing at all (see `Contents.blank`)."""
+        try:
+            return self.path.stat().st_size == 0
+        except OSError:
+            return False
+
+    def fold(self, folder: Folder[T]) -> T | None:
+        """`folder`'s summary of every record (None: no journal yet), kept in the cache.
+
+        The same promise as `read`: a journal that does not parse raises its first problem.
+        """
+        from matlog import cache
+
+        data = self._read_bytes()
+        if not data:
+            return None
+        result = cache.fold(data, self.path, self.real_path, self.kind, folder)
+        _raise_first(result[1])
+        return result[0]
+
+    def _parse(self, data: bytes) -> tuple[Contents, list[Problem]]:
+        """`parse(data)`, re-using the cache of what was parsed before (see `cache`)."""
+        from matlog import cache
+
+        contents, problems, _ = cache.read(data, self.path, self.real_path, self.kind)
+        return contents, problems
 
     def check(self) -> list[Problem]:
         data = self._read_bytes()
@@ -688,12 +790,18 @@ class Journal:
             fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise _write_error(self.path, exc) from None
+        done = False
         try:
             try:
                 data = _read_fd(fd)
             except OSError as exc:
                 raise _write_error(self.path, exc) from None
-            contents, problems = parse(data, self.path, self.kind)
+            from matlog import cache
+
+            if skip_present:
+                contents, problems, known = cache.read(data, self.path, target, self.kind)
+            else:  # only whether it parses: the cache knows without building every record
+                problems, known = cache.check(data, self.path, target, self.kind)
             _raise_first(problems)
             if skip_present:
                 records = _not_present(records, contents)
@@ -706,19 +814,20 @@ class Journal:
                     raise OSError(28, "No space left on device")
                 os.fsync(fd)
             except OSError as exc:
-                # Leave the file exactly as it was: drop whatever part of the record landed,
-                # and the file itself if this append created it.
+                # Leave the file exactly as it was: drop whatever part of the record landed.
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, len(data))
                     os.fsync(fd)
-                if not existed:
-                    with contextlib.suppress(OSError):
-                        target.unlink()
                 raise _write_error(self.path, exc) from None
+            done = True
             if not data:
                 _fsync_dir(target.parent)
+            cache.after_append(known, data + chunk, self.path, self.kind)
         finally:
             os.close(fd)
+            if not done and not existed:  # no empty journal left behind to puzzle over
+                with contextlib.suppress(OSError):
+                    target.unlink()
         return list(records)
 
     def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
@@ -748,7 +857,7 @@ class Journal:
             data = self._read_bytes()
             if data is None:
                 return None
-            contents, problems = parse(data, self.path, self.kind)
+            contents, problems = self._parse(data)
             _raise_first(problems)
             expected, old, new = change(contents)
             if old is None:

@@ -4,14 +4,52 @@ Lookup order for the journal: the global `--journal` option, then `MATLOG_JOURNA
 `journal.toml` in the user data directory. For the config: `MATLOG_CONFIG`, then
 `config.toml` in the user config directory. State (the running session, pending ratings)
 and the cache of parsed records live in the user state and cache directories.
+
+On Linux the four user directories follow the XDG Base Directory rules, worked out here as
+platformdirs works them out (tests/test_paths.py checks that the answers agree): importing
+platformdirs costs about 8 ms, most of a bare Python start, and every command needs the
+state folder. Elsewhere (macOS, Windows) platformdirs answers.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "matlog"
+
+# platformdirs' method, and the XDG variable and default under $HOME, per folder.
+_XDG = {
+    "data": ("user_data_path", "XDG_DATA_HOME", ".local/share"),
+    "config": ("user_config_path", "XDG_CONFIG_HOME", ".config"),
+    "state": ("user_state_path", "XDG_STATE_HOME", ".local/state"),
+    "cache": ("user_cache_path", "XDG_CACHE_HOME", ".cache"),
+}
+
+
+def user_dir(kind: str) -> Path:
+    """matlog's user folder of this kind: "data", "config", "state" or "cache"."""
+    method, variable, default = _XDG[kind]
+    if sys.platform.startswith("linux"):
+        base = os.environ.get(variable, "")
+        # Relative values are ignored, as the XDG spec (and platformdirs) says.
+        if not os.path.isabs(base):
+            base = os.path.join(_home(), default)
+        return Path(base) / APP_NAME
+    import platformdirs
+
+    path: Path = getattr(platformdirs, method)(APP_NAME, appauthor=False)
+    return path
+
+
+def _home() -> str:
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    import pwd  # no usable HOME: the account's own, as platformdirs does
+
+    return pwd.getpwuid(os.getuid()).pw_dir
 
 
 def _expand(value: str) -> Path:
@@ -29,27 +67,19 @@ def journal_path(override: str | os.PathLike[str] | None = None) -> Path:
 def config_path() -> Path:
     if env := os.environ.get("MATLOG_CONFIG"):
         return _expand(env)
-    import platformdirs  # imported late: it costs start-up time every command would pay
-
-    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def data_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+    return user_dir("data")
 
 
 def state_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_state_path(APP_NAME, appauthor=False)
+    return user_dir("state")
 
 
 def cache_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+    return user_dir("cache")
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -50,6 +49,8 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 def new_id(when: datetime) -> str:
     """A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
     millis = int(when.timestamp() * 1000) & ((1 << 48) - 1)
+    import secrets  # here: with hmac and hashlib it costs start-up time every command pays
+
     value = (millis << 80) | secrets.randbits(80)
     chars = []
     for _ in range(26):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from operator import attrgetter
+from typing import Any
 
 from matlog.journal import Contents, Journal
 from matlog.records import Record, Sleep, new_id
@@ -19,7 +22,10 @@ def record_sleep(
     append: Callable[[Sequence[Record]], object],
 ) -> Sleep | None:
     """Save the night's rating; returns the rating it replaced, if there was one."""
-    existing = [s for s in journal.read().sleeps if s.night == night]
+    # Which nights are rated comes from a small cached summary: a new night (the usual
+    # case) is one append, however long the journal.
+    rated = night.toordinal() in (journal.fold(NightsFolder()) or {})
+    existing = [s for s in journal.read().sleeps if s.night == night] if rated else []
     if not existing:
         append([Sleep(night=night, rating=rating, id=new_id(now), note=note)])
         return None
@@ -35,3 +41,28 @@ def record_sleep(
 
     journal.rewrite(change)
     return old
+
+
+class NightsFolder:
+    """For `Journal.fold`: the nights rated so far (ordinal -> the latest rating)."""
+
+    name = "nights"
+
+    def key(self) -> tuple[Any, ...]:
+        from matlog import cache
+
+        return (1, cache.source_stamps(sys.modules[__name__]))
+
+    def start(self) -> dict[int, int]:
+        return {}
+
+    def add(self, nights: dict[int, int], contents: Contents) -> bool:
+        for sleep in sorted(contents.sleeps, key=attrgetter("line")):
+            nights[sleep.night.toordinal()] = sleep.rating
+        return True
+
+    def dump(self, nights: dict[int, int]) -> Any:
+        return nights
+
+    def load(self, state: Any) -> dict[int, int]:
+        return dict(state)
