@@ -498,7 +498,9 @@ class Fold:
         since, until = self.filters.since, self.filters.until
         low = since.toordinal() if since else -math.inf
         high = until.toordinal() if until else math.inf
-        nights = {n: r for n, r in self.nights.items() if low <= n <= high}
+        nights = self.nights
+        if since or until:
+            nights = {n: r for n, r in nights.items() if low <= n <= high}
         busy = self.days_in_range if self.narrowed else self.per_day
         with_session = [r for night, r in nights.items() if night in self.per_day]
         without = [r for night, r in nights.items() if night not in busy]
@@ -632,10 +634,11 @@ def _change_json(change: Change) -> dict[str, Any]:
 def _streaks(days: list[int], per_day: dict[int, int], today: int) -> tuple[int, int]:
     """(current, longest) runs of consecutive days; the current one may end yesterday."""
     longest = run = 0
-    previous: int | None = None
+    previous = -2  # no day yet: the first day starts a run
     for day in days:
-        run = run + 1 if previous is not None and day - previous == 1 else 1
-        longest = max(longest, run)
+        run = run + 1 if day - previous == 1 else 1
+        if run > longest:
+            longest = run
         previous = day
     day = today if today in per_day else today - 1
     current = 0
