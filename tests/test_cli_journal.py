@@ -321,3 +321,29 @@ def test_the_installed_script_reports_errors_without_a_traceback(tmp_path: Path)
     assert done.stderr.startswith(f"matlog: {path}:3: ") and done.stderr.count("\n") == 1
     version = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False)
     assert version.returncode == 0 and version.stdout.startswith("matlog ")
+
+
+def test_export_never_writes_over_the_journal(invoke, journal_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import make_session
+
+    from matlog.journal import Journal
+
+    Journal(journal_path).append([make_session()])
+    before = journal_path.read_bytes()
+    result = invoke("export", "-f", "csv", "-o", str(journal_path))
+    assert result.exit_code == 2
+    assert "is the journal itself" in result.stderr
+    assert journal_path.read_bytes() == before
+
+
+def test_importing_a_csv_export_says_what_import_takes(invoke, journal_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import make_session
+
+    from matlog.journal import Journal
+
+    Journal(journal_path).append([make_session()])
+    csv_file = tmp_path / "out.csv"
+    assert invoke("export", "-o", str(csv_file)).exit_code == 0
+    result = invoke("import", str(csv_file))
+    assert result.exit_code == 1
+    assert "not a CSV export" in result.stderr and "matlog check" not in result.stderr

@@ -183,3 +183,72 @@ def test_sleep_after_the_night_was_removed_by_hand(invoke, journal_path: Path) -
     assert [(s.night, s.rating) for s in Journal(journal_path).read().sleeps] == [
         (date(2026, 11, 1), 8)
     ]
+
+
+def test_rate_in_two_steps_goes_to_the_latest_session(invoke, journal_path: Path) -> None:
+    invoke("start", "1m", "--settle", "0", "-b", "pain=5")  # an older session, unrated
+    invoke("start", "1m", "--settle", "0", "-b", "pain=6,stress=7", "--rate-later")
+    first = invoke("rate", "pain=3")
+    second = invoke("rate", "stress=2")
+    assert "Rated the latest session" in first.stdout
+    assert "Rated the latest session" in second.stdout and "pain 3, stress 2" in second.stdout
+    older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
+    assert latest.after == {"pain": 3, "stress": 2}
+    assert older.after == {}
+    # The same metric again is never put on another session in silence.
+    again = invoke("rate", "pain=4")
+    assert "an earlier session" in again.stdout
+    older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
+    assert older.after == {"pain": 4} and latest.after == {"pain": 3, "stress": 2}
+    assert invoke("rate", "pain=1").exit_code == 2
+
+
+def test_a_rescued_session_does_not_break_the_next_commands(
+    invoke, journal_path: Path, isolated_home: Path, monkeypatch
+) -> None:
+    from matlog.errors import JournalWriteError
+    from matlog.journal import Journal as JournalClass
+
+    def refuse(self, records, **kwargs):  # type: ignore[no-untyped-def]
+        raise JournalWriteError(f"cannot write {self.path}: Permission denied", record_text="")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(JournalClass, "append", refuse)
+        result = invoke("start", "1m", "--settle", "0", "-b", "pain=4")
+    assert result.exit_code == 1
+    [rescued] = (isolated_home / ".local/state/matlog/rescued").iterdir()
+    assert not list((isolated_home / ".local/state/matlog").glob("running-*.json"))
+    # The journal works again: nothing left over makes other commands fail or log twice.
+    for command in ("log", "plan", "stats"):
+        assert invoke(command).exit_code == 0
+    assert invoke("import", str(rescued)).exit_code == 0
+    assert [s.before for s in Journal(journal_path).read().sessions] == [{"pain": 4}]
+
+
+def test_an_old_session_the_journal_refuses_never_fails_another_command(
+    invoke, journal_path: Path, isolated_home: Path, monkeypatch
+) -> None:
+    from test_session import dead_running_file
+
+    from matlog.errors import JournalWriteError
+    from matlog.journal import Journal as JournalClass
+
+    dead_running_file(isolated_home / ".local/state/matlog", journal_path, elapsed=300)
+
+    def refuse(self, records, **kwargs):  # type: ignore[no-untyped-def]
+        raise JournalWriteError(f"cannot write {self.path}: Read-only file system", record_text="")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(JournalClass, "append", refuse)
+        result = invoke("plan")
+    assert result.exit_code == 0, result.output
+    assert "did not end normally" in result.stderr and "rescued" in result.stderr
+    second = invoke("plan")
+    assert "did not end normally" not in second.stderr  # said once; it is in the rescue file
+
+
+def test_a_night_that_has_not_come_yet_is_refused(invoke, journal_path: Path, clock) -> None:
+    tomorrow = (clock.now().date() + timedelta(days=1)).isoformat()
+    result = invoke("sleep", "7", "--night", tomorrow)
+    assert result.exit_code == 2 and "has not come yet" in result.stderr
+    assert not journal_path.exists()

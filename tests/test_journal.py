@@ -268,7 +268,7 @@ def test_import_skips_records_present_by_id_and_by_content(invoke, journal_path:
 
     result = invoke("import", str(other))
     assert result.exit_code == 0, result.output
-    assert "Imported 1 records" in result.stdout and "3 already present" in result.stdout
+    assert "Imported 1 record " in result.stdout and "3 already present" in result.stdout
     notes = [s.note for s in Journal(journal_path).read().sessions]
     assert notes == ["mine", "by hand", "theirs"]
 

@@ -289,20 +289,24 @@ def test_summary_line() -> None:
     assert line == ("Time is up after 10m. pain 6→3 (-3), stress 7→2 (-5). Next planned: 11m.")
 
 
-def test_bells_run_the_sound_command_without_a_shell(tmp_path: Path) -> None:
+def test_bells_run_the_sound_command_once_per_bell_without_a_shell(tmp_path: Path) -> None:
     out = tmp_path / "events"
     script = tmp_path / "bell.sh"
-    script.write_text(f'#!/bin/sh\necho "$MATLOG_EVENT $MATLOG_BELLS $1" >> {out}\n')
+    script.write_text(f'#!/bin/sh\necho "$MATLOG_EVENT $MATLOG_BELL/$MATLOG_BELLS $1" >> {out}\n')
     script.chmod(0o700)
-    bells = session.Bells(sound_command=[str(script), "; touch pwned"])
+    bells = session.Bells(sound_command=[str(script), "; touch pwned"], clock=FakeClock())
     for event in ("start", "interval", "end"):
         bells.ring(event)  # type: ignore[arg-type]
-        for child in bells.children:
-            child.wait(5)
-    assert out.read_text().splitlines() == [
-        "start 1 ; touch pwned",
-        "interval 2 ; touch pwned",
-        "end 3 ; touch pwned",
+    for child in bells.children:
+        child.wait(5)
+    # One, two, three sounds: counted with eyes closed, like the terminal bell.
+    assert sorted(out.read_text().splitlines()) == [
+        "end 1/3 ; touch pwned",
+        "end 2/3 ; touch pwned",
+        "end 3/3 ; touch pwned",
+        "interval 1/2 ; touch pwned",
+        "interval 2/2 ; touch pwned",
+        "start 1/1 ; touch pwned",
     ]
     assert not (Path.cwd() / "pwned").exists()
 

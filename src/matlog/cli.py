@@ -282,18 +282,24 @@ def rate_command(
         list[str], typer.Argument(metavar="NAME=V...", help="e.g. pain=3 stress=2 mood=7")
     ],
 ) -> None:
-    """Add after-ratings to the latest session that has none (after --rate-later)."""
+    """Add after-ratings to the latest session (after --rate-later); says which it rated."""
     from matlog import session
 
     env = _env(ctx)
     values = session.parse_rating_flags(ratings, env.config.metrics)
     if not values:
         raise UsageError("no ratings given", hint="e.g. matlog rate pain=3 stress=2")
+    latest = max(env.read_journal().sessions, key=lambda s: (s.started, s.line), default=None)
     rated = session.add_after_ratings(env.journal, None, values)
     session.clear_owed_rating(paths.state_dir())
+    which = (
+        "the latest session"
+        if latest is not None and rated.id == latest.id
+        else ("an earlier session (the latest has these ratings already)")
+    )
     print(
-        f"Rated the session of {rated.started:%Y-%m-%d %H:%M}: "
-        + ", ".join(f"{k} {v}" for k, v in values.items())
+        f"Rated {which}, {rated.started:%a %Y-%m-%d %H:%M}: "
+        + ", ".join(f"{k} {v}" for k, v in rated.after.items())
         + "."
     )
 
@@ -336,6 +342,11 @@ def sleep_command(
             night_date = date.fromisoformat(night)
         except ValueError:
             raise UsageError(f"--night must be a date YYYY-MM-DD, got {night!r}") from None
+        if night_date > env.clock.now().date():
+            raise UsageError(
+                f"the night of {night_date} has not come yet",
+                hint="--night is the evening's date, e.g. yesterday's",
+            )
     replaced = sleep.record_sleep(env.journal, night_date, value, note, env.clock.now(), env.append)
     what = f"replaced {replaced.rating}" if replaced else "saved"
     print(f"Sleep for the night of {night_date:%a %Y-%m-%d}: {value}/10 ({what}).")
@@ -444,6 +455,11 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
         return
+    if os.path.realpath(output) == os.path.realpath(env.journal_path):
+        raise UsageError(
+            f"{output} is the journal itself: exporting there would replace it",
+            hint="choose another file with -o, e.g. backup.csv",
+        )
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -475,7 +491,8 @@ def import_command(
     # Checked again under the journal's lock: another import may have added some meanwhile.
     added = env.append(new, skip_present=True)
     skipped = len(incoming.records) - len(added)
-    print(f"Imported {len(added)} records from {file} ({skipped} already present).")
+    noun = "record" if len(added) == 1 else "records"
+    print(f"Imported {len(added)} {noun} from {file} ({skipped} already present).")
 
 
 @app.command("paths")

@@ -23,7 +23,9 @@ def parse_duration(text: str, *, what: str = "duration", allow_zero: bool = Fals
     if seconds == 0 and not allow_zero:
         raise UsageError(f"{what} must be more than zero, got {text!r}", hint=_HINT)
     if seconds > MAX_SECONDS:
-        raise UsageError(f"{what} {text!r} is over 3 hours", hint="sessions are 10–30 minutes")
+        raise UsageError(
+            f"{what} {text!r} is over 3 hours", hint="matlog counts down at most 3 hours"
+        )
     return seconds
 
 

@@ -15,7 +15,7 @@ from matlog import paths
 from matlog.clock import Clock, SystemClock
 from matlog.config import Config, load_config
 from matlog.durations import format_duration
-from matlog.errors import DataError, JournalError, JournalWriteError
+from matlog.errors import JournalError, JournalWriteError, RecordRescued, print_error
 from matlog.journal import Contents, Journal, Record, save_rescue, serialise
 from matlog.records import Session
 
@@ -86,8 +86,9 @@ class Env:
             )
             print(serialise(records, "toml"), file=sys.stderr)
             where = f"saved to {saved}" if saved else "printed above (copy it somewhere safe)"
-            raise DataError(
+            raise RecordRescued(
                 f"{exc.message}. The record was not lost: it is {where}",
+                saved,
                 hint=f"fix the journal, then `matlog import {saved}`" if saved else exc.hint,
             ) from None
 
@@ -142,7 +143,14 @@ class Env:
 
         def append_to(path: Path, record: Session) -> bool:
             # skip_present: a record already logged (killed after its append) is not doubled.
-            return bool(self.append_to(Journal(path), [record], skip_present=True))
+            try:
+                return bool(self.append_to(Journal(path), [record], skip_present=True))
+            except RecordRescued as exc:
+                # Never fail the command the user asked for over an old session.
+                print_error(f"a session that did not end normally: {exc.message}", exc.hint)
+                if exc.saved is None:
+                    raise  # nowhere safe yet: keep its heartbeat file, try again next time
+                return False  # safe in the rescue file
 
         for record in session.recover(folder, append_to):
             self.err.print(

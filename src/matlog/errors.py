@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -48,6 +49,14 @@ class JournalWriteError(DataError):
     def __init__(self, message: str, record_text: str, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.record_text = record_text
+
+
+class RecordRescued(DataError):
+    """The journal refused a record; it was printed, and saved to `saved` if that worked."""
+
+    def __init__(self, message: str, saved: Path | None, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.saved = saved
 
 
 class Interrupted(MatlogError):

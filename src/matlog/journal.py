@@ -1022,7 +1022,13 @@ def load_file(path: Path) -> Contents:
     if path.suffix.lower() == ".json" or data.lstrip()[:1] == b"{":
         kind = "jsonl"
     contents, problems = parse(data, path, kind)
-    _raise_first(problems)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise JournalError(
+            f"{problems[0]}{more}",
+            hint="import takes a matlog journal, TOML or JSON Lines (not a CSV export); "
+            "nothing was imported",
+        )
     return contents
 
 

@@ -21,7 +21,7 @@ from matlog import timer
 from matlog.clock import Clock
 from matlog.config import Better, Config
 from matlog.durations import format_duration
-from matlog.errors import Interrupted, UsageError
+from matlog.errors import DataError, Interrupted, RecordRescued, UsageError
 from matlog.journal import Journal, record_to_dict
 from matlog.prompts import Prompter, PromptTimeout
 from matlog.records import RATING_MAX, RATING_MIN, Session, new_id
@@ -107,18 +107,23 @@ class Bells:
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def ring(self, event: timer.BellEvent) -> None:
+        """One, two or three bells, each from every source, far enough apart to count."""
         count = timer.BELLS[event]
-        if self.sound_command:
-            self._spawn(
-                list(self.sound_command), {"MATLOG_EVENT": event, "MATLOG_BELLS": str(count)}
-            )
         if self.notify and event != "start":
             text = "Time is up" if event == "end" else "Bell"
             self._spawn(["notify-send", "--app-name=matlog", "matlog", text], {})
-        if self.terminal is not None:
-            for n in range(count):
-                if n and self.clock is not None:
-                    self.clock.sleep(0.35)  # apart, so one, two and three can be counted
+        if self.terminal is None and not self.sound_command:
+            return
+        for n in range(1, count + 1):
+            if n > 1 and self.clock is not None:
+                # A sound file (the config's player) needs longer than a terminal beep.
+                self.clock.sleep(0.6 if self.sound_command else 0.35)
+            if self.sound_command:
+                self._spawn(
+                    list(self.sound_command),
+                    {"MATLOG_EVENT": event, "MATLOG_BELLS": str(count), "MATLOG_BELL": str(n)},
+                )
+            if self.terminal is not None:
                 with contextlib.suppress(OSError, ValueError):
                     self.terminal.write("\a")
                     self.terminal.flush()
@@ -318,7 +323,12 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
         # A signal arriving now must not cut the append short: it waits until the end.
         try:
             with signals_held():
-                runner.append([session])
+                try:
+                    runner.append([session])
+                except RecordRescued as exc:
+                    if exc.saved is not None:
+                        running.remove()  # safe in the rescue file: not to be recovered too
+                    raise
                 running.remove()
         except Terminated as exc:
             signum = signum or exc.signum
@@ -385,7 +395,8 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
     """Log sessions whose process died (kill -9, power loss) as they last were.
 
     `append_to(journal_path, session)` appends unless the journal has the id already and
-    returns False then. Returns what was logged now.
+    returns False then; a DataError from it leaves the session to be tried again. Returns
+    what was logged now.
     """
     from matlog.journal import parse_record_dict
 
@@ -405,8 +416,11 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                 orphan.path.unlink(missing_ok=True)  # unreadable: nothing to recover
                 continue
             assert isinstance(session, Session)
-            if append_to(journal_path, session):
-                logged.append(session)
+            try:
+                if append_to(journal_path, session):
+                    logged.append(session)
+            except DataError:
+                continue  # the journal cannot take it now: kept, and tried again next time
             orphan.path.unlink(missing_ok=True)  # gone already if a lock did not hold
     return logged
 
@@ -432,7 +446,13 @@ def clear_owed_rating(state_dir: Path) -> None:
 
 
 def add_after_ratings(journal: Journal, target_id: str | None, ratings: dict[str, int]) -> Session:
-    """Give `ratings` to the session `target_id` (None: the latest without any)."""
+    """Give `ratings` to the session `target_id`, or (None) to the one `rate` means.
+
+    That is the latest session, as long as none of these metrics is rated on it yet (so
+    `rate pain=3` then `rate stress=2` both go to it); otherwise the latest session with
+    no after-ratings at all (one logged with --rate-later before a rated one). A metric is
+    never rated twice: that is a usage error, and `matlog edit` changes a rating.
+    """
     from dataclasses import replace
 
     from matlog.journal import Contents
@@ -440,23 +460,34 @@ def add_after_ratings(journal: Journal, target_id: str | None, ratings: dict[str
     result: list[Session] = []
 
     def change(contents: Contents) -> tuple[Contents, Session | None, Session | None]:
-        candidates = [s for s in contents.sessions if not s.after]
-        if target_id is not None:
-            candidates = [s for s in candidates if s.id == target_id]
-        if not candidates:
+        old = _rate_target(contents.sessions, target_id, ratings)
+        if old is None:
             return contents, None, None
-        old = max(candidates, key=lambda s: (s.started, s.line))
-        new = replace(old, after=dict(ratings))
+        new = replace(old, after={**old.after, **ratings})
         result.append(new)
         sessions = [new if s is old else s for s in contents.sessions]
         return replace(contents, sessions=sessions), old, new
 
     if journal.rewrite(change) is None:
         raise UsageError(
-            "no session is waiting for after-ratings",
-            hint="`matlog log` shows which sessions have them",
+            "no session is waiting for these after-ratings",
+            hint="`matlog log` shows which sessions have them; `matlog edit` changes one",
         )
     return result[0]
+
+
+def _rate_target(
+    sessions: Sequence[Session], target_id: str | None, ratings: dict[str, int]
+) -> Session | None:
+    if target_id is not None:
+        return next((s for s in sessions if s.id == target_id and not s.after), None)
+    if not sessions:
+        return None
+    by_time = sorted(sessions, key=lambda s: (s.started, s.line))
+    latest = by_time[-1]
+    if not set(ratings) & set(latest.after):
+        return latest
+    return next((s for s in reversed(by_time) if not s.after), None)
 
 
 def summary(session: Session, metrics: Mapping[str, Better], next_seconds: int) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import termios
 import tty
 from collections.abc import Iterator
+from types import FrameType
 
 from matlog.clock import Clock
 
@@ -38,19 +40,34 @@ class TerminalKeys:
 
 @contextlib.contextmanager
 def cbreak(fd: int) -> Iterator[None]:
-    """Keys arrive one at a time, unechoed; the terminal is restored however we leave."""
+    """Keys arrive one at a time, unechoed; the terminal is restored however we leave.
+
+    Ctrl-Z gives the shell its terminal back as it was, and `fg` takes single keys again.
+    """
     try:
         saved = termios.tcgetattr(fd)
     except termios.error:
         yield
         return
+    tty.setcbreak(fd)
+    keys = termios.tcgetattr(fd)
+    keys[3] &= ~termios.ECHO
+
+    def suspend(_signum: int, _frame: FrameType | None) -> None:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until `fg` (SIGCONT)
+        signal.signal(signal.SIGTSTP, suspend)
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, keys)
+
+    previous = signal.signal(signal.SIGTSTP, suspend)
     try:
-        tty.setcbreak(fd)
-        new = termios.tcgetattr(fd)
-        new[3] &= ~termios.ECHO
-        termios.tcsetattr(fd, termios.TCSANOW, new)
+        termios.tcsetattr(fd, termios.TCSANOW, keys)
         yield
     finally:
+        signal.signal(signal.SIGTSTP, previous)
         # A closed terminal (SIGHUP) cannot be restored: EIO here must not hide how the
         # session ended, or it would not be logged.
         with contextlib.suppress(termios.error):

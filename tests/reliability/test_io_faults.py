@@ -180,7 +180,7 @@ def test_a_refused_record_is_printed_saved_and_imported_back(
     assert oct(rescued.stat().st_mode & 0o777) == oct(0o600)
     result = invoke("import", str(rescued))
     assert result.exit_code == 0, result.output
-    assert "Imported 1 records" in result.stdout
+    assert "Imported 1 record " in result.stdout
     assert Journal(journal_path).read().records[-1].note == record.note
 
 
