@@ -347,3 +347,9 @@ def test_importing_a_csv_export_says_what_import_takes(invoke, journal_path, tmp
     result = invoke("import", str(csv_file))
     assert result.exit_code == 1
     assert "not a CSV export" in result.stderr and "matlog check" not in result.stderr
+
+
+def test_a_usage_error_points_to_the_commands_own_help(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("log", "--bogus")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("see `matlog log --help`")

@@ -234,3 +234,9 @@ def test_sessions_without_ratings_say_how_to_rate(invoke, journal_path: Path) ->
     out = " ".join(result.stdout.split())
     assert "No session has ratings both before and after yet" in out
     assert "rating n" not in out  # no empty table
+
+
+def test_a_short_total_is_said_exactly(invoke) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("start", "3s", "--settle", "0").exit_code == 0
+    result = invoke("stats")
+    assert "3s on the mat, 3s on average" in result.stdout

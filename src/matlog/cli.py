@@ -47,7 +47,10 @@ class MatlogGroup(TyperGroup):
                 print(exc.format_message())
                 code = 0
             else:
-                print_error(exc.format_message(), "see `matlog --help`")
+                ctx = getattr(exc, "ctx", None)
+                sub = ctx.info_name if ctx is not None and ctx.parent is not None else None
+                where = f"matlog {sub}" if sub else "matlog"
+                print_error(exc.format_message(), f"see `{where} --help`")
                 code = getattr(exc, "exit_code", EXIT_USAGE)
         except typer.Abort:
             code = report(KeyboardInterrupt()) or EXIT_INTERRUPTED
@@ -187,7 +190,12 @@ def start_command(
     ] = None,
     surface: Annotated[str | None, typer.Option(metavar="SURFACE", help="floor or bed.")] = None,
 ) -> None:
-    """A mat session: ratings before, a settle-in lead, the countdown, ratings after."""
+    """A mat session: ratings before, a settle-in lead, the countdown, ratings after.
+
+    Keys during the countdown: space pauses and resumes, q or Ctrl-C stops, d stops for
+    discomfort; Enter ends the settle-in early. Bells: one at the start, two at each
+    --bell-every, three at the end.
+    """
     from matlog import plan as plan_module
     from matlog import session
     from matlog.durations import parse_duration
@@ -359,7 +367,9 @@ def sleep_command(
 @app.command("log")
 def log_command(
     ctx: typer.Context,
-    count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many sessions.")] = 10,
+    count: Annotated[
+        int, typer.Option("-n", "--count", min=1, metavar="N", help="How many sessions.")
+    ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one object per session.")] = False,
 ) -> None:
     """Recent sessions, newest first."""

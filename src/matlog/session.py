@@ -360,7 +360,8 @@ def _settle(seconds: int, runner: Runner) -> None:
     if seconds <= 0:
         return
     runner.screen.line(
-        f"Lie down: the countdown starts in {format_duration(seconds)} with one bell."
+        f"Lie down: the countdown starts in {format_duration(seconds)} with one bell "
+        "(Enter: start now)."
     )
     deadline = runner.clock.monotonic() + seconds
     while (left := deadline - runner.clock.monotonic()) > 0:

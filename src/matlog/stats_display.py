@@ -107,7 +107,9 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
     words = _filter_words(stats["filters"])
     if words:
         lines.append(_indent(Text(f"only sessions {words}", style="italic")))
-    total = format_duration(round(stats["total_seconds"] / 60) * 60)  # minutes are enough
+    seconds = stats["total_seconds"]
+    # Whole minutes are enough for hours on the mat; under an hour, say it exactly.
+    total = format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
     lines.append(
         _indent(Text(f"{total} on the mat, {format_duration(stats['mean_seconds'])} on average"))
     )
