@@ -605,21 +605,9 @@ def serialise(records: Iterable[Record], kind: Kind, *, whole_file: bool = False
 
 def export_csv(contents: Contents) -> str:
     metrics = sorted({m for s in contents.sessions for m in (*s.before, *s.after)})
-    columns = [
-        "type",
-        "id",
-        "started",
-        "planned_seconds",
-        "actual_seconds",
-        "ended",
-        "area",
-        "layer",
-        "surface",
-        "tags",
-        "note",
-        "night",
-        "rating",
-    ]
+    # A session's fields (ratings get a column per metric), then the sleep-only ones.
+    columns = ["type", *(f for f in _SESSION_FIELDS if f not in ("before", "after"))]
+    columns += ["night", "rating"]
     columns += [f"before_{m}" for m in metrics] + [f"after_{m}" for m in metrics]
     out = io.StringIO()
     # RFC 4180 line ends. With "\n" alone, Python 3.11's writer leaves a "\r" in a note
