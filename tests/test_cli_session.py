@@ -88,6 +88,8 @@ def test_far_above_the_plan_warns_gently(invoke) -> None:
         ["start", "5", "-b", "pain=11"],
         ["start", "5", "--layer", "wool"],
         ["start", "5", "--settle", "x"],
+        ["start", "5", "-t", " "],
+        ["start", "5", "-b", "pain=3,pain=4"],
         ["sleep", "11"],
         ["sleep", "good"],
         ["sleep", "7", "--night", "yesterday"],

@@ -48,3 +48,10 @@ def test_the_ci_script_runs_the_readmes_test_command() -> None:
     ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
     assert '-m pip install -q ".[dev]"' in ci  # dev includes the test extras
     assert "-m pytest" in ci
+
+
+def test_the_command_list_is_not_cut_short() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:", 1)[1]
+    assert "..." not in commands

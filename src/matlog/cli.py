@@ -135,7 +135,7 @@ SAFETY_NOTICE = (
 )
 
 
-@app.command("start")
+@app.command("start", short_help="A mat session: ratings, settle-in, countdown, bells.")
 def start_command(
     ctx: typer.Context,
     duration: Annotated[
@@ -207,6 +207,8 @@ def start_command(
         raise UsageError(f"--layer must be one of {', '.join(LAYERS)}, got {layer!r}")
     if surface is not None and surface not in SURFACES:
         raise UsageError(f"--surface must be one of {', '.join(SURFACES)}, got {surface!r}")
+    if any(not t.strip() for t in tag):
+        raise UsageError("a tag must not be empty", hint="e.g. -t bedtime")
     before_flags = session.parse_rating_flags(before, config.metrics)
     after_flags = session.parse_rating_flags(after, config.metrics)
     settle_seconds = (
@@ -239,7 +241,7 @@ def start_command(
         after=after_flags,
         ask_before=asking and not before_flags,
         ask_after=asking and not after_flags and not rate_later,
-        tags=list(dict.fromkeys(tag)),
+        tags=list(dict.fromkeys(t.strip() for t in tag)),
         layer=layer,
         surface=surface,
         note=note,
@@ -283,7 +285,7 @@ def plan_command(
     )
 
 
-@app.command("rate")
+@app.command("rate", short_help="After-ratings for the latest session (--rate-later).")
 def rate_command(
     ctx: typer.Context,
     ratings: Annotated[
@@ -312,7 +314,7 @@ def rate_command(
     )
 
 
-@app.command("sleep")
+@app.command("sleep", short_help="Last night's sleep, 0–10.")
 def sleep_command(
     ctx: typer.Context,
     rating: Annotated[
@@ -388,7 +390,7 @@ def log_command(
     env.out.print(display.session_table(sessions, env.config.metrics))
 
 
-@app.command("check")
+@app.command("check", short_help="Validate the journal: PATH:LINE: message, exit 1.")
 def check_command(ctx: typer.Context) -> None:
     """Validate the journal; each problem as PATH:LINE: message (exit 1 if any)."""
     env = _env(ctx)
@@ -404,7 +406,7 @@ def check_command(ctx: typer.Context) -> None:
     )
 
 
-@app.command("edit")
+@app.command("edit", short_help="Edit the journal in $EDITOR; checked before saving.")
 def edit_command(ctx: typer.Context) -> None:
     """Open the journal in $VISUAL or $EDITOR, then check it before it replaces the original."""
     from matlog import editing
@@ -480,7 +482,7 @@ def export_command(
     print(f"Wrote {count} records to {output}", file=sys.stderr)
 
 
-@app.command("import")
+@app.command("import", short_help="Merge another journal; records present are skipped.")
 def import_command(
     ctx: typer.Context,
     file: Annotated[
@@ -524,7 +526,7 @@ def paths_command(ctx: typer.Context) -> None:
 # Stats
 
 
-@app.command("stats")
+@app.command("stats", short_help="Is it helping? Your ratings, with n and 95% CIs.")
 def stats_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="The numbers as JSON.")] = False,

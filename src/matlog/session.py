@@ -42,6 +42,8 @@ def parse_rating_flags(values: Sequence[str], metrics: Mapping[str, Better]) -> 
             name = name.strip().lower()
             if not sep:
                 raise UsageError(f"rating {part!r} needs NAME=VALUE", hint="e.g. pain=6")
+            if name in ratings:
+                raise UsageError(f"{name} is rated twice", hint="give each rating once")
             ratings[name] = check_rating(name, number.strip(), metrics)
     return ratings
 

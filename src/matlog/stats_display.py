@@ -124,7 +124,11 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
         )
     )
     strip = "".join("█" if n else "·" for n in stats["recent"]["per_day_28"])
-    per_week = f"{stats['per_week']:.1f} sessions a week"
+    # Two decimals where the count needs them (0.25, one session in 28 days), else one.
+    week = stats["per_week"]
+    per_week = (
+        f"{week:.2f} sessions a week" if round(week, 1) != week else f"{week:.1f} sessions a week"
+    )
     lines.append(_indent(Text(f"last 28 days: {strip} ← today · {per_week}")))
     lines.append(
         _indent(
