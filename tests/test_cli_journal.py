@@ -353,3 +353,56 @@ def test_a_usage_error_points_to_the_commands_own_help(invoke) -> None:  # type:
     result = invoke("log", "--bogus")
     assert result.exit_code == 2
     assert result.stderr.strip().endswith("see `matlog log --help`")
+
+
+def test_a_read_only_folder_is_named_when_undo_cannot_replace_the_file(
+    invoke, journal_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import errno
+    import os as real_os
+
+    from conftest import make_session
+
+    import matlog.journal as jmod
+    from matlog.journal import Journal
+
+    Journal(journal_path).append([make_session(), make_session()])
+    before = journal_path.read_bytes()
+
+    class NoNewFiles:
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(real_os, name)
+
+        def open(self, path, flags, mode=0o777):  # type: ignore[no-untyped-def]
+            if ".tmp-" in str(path):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_os.open(path, flags, mode)
+
+    monkeypatch.setattr(jmod, "os", NoNewFiles())
+    result = invoke("undo", "--yes")
+    assert result.exit_code == 1
+    assert f"writes a new file in {journal_path.parent}" in result.stderr
+    assert journal_path.read_bytes() == before
+
+
+def test_edit_names_the_folder_it_cannot_write(invoke, journal_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+    import os as real_os
+
+    import matlog.editing as editing
+
+    journal_path.write_text("format = 1\n")
+    monkeypatch.setenv("EDITOR", "true")
+
+    class NoCopies:
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(real_os, name)
+
+        def open(self, path, flags, mode=0o777):  # type: ignore[no-untyped-def]
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(editing, "os", NoCopies())
+    result = invoke("edit")
+    assert result.exit_code == 1
+    assert f"cannot make a copy to edit in {journal_path.parent}" in result.stderr
+    assert "must be writable" in result.stderr

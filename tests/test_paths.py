@@ -46,3 +46,15 @@ def test_defaults_are_in_the_user_folders(isolated_home: Path) -> None:
     assert paths.config_path() == isolated_home / ".config/matlog/config.toml"
     assert paths.state_dir() == isolated_home / ".local/state/matlog"
     assert paths.cache_dir() == isolated_home / ".cache/matlog"
+
+
+def test_missing_parent_folders_are_made_private_too(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0)
+    try:
+        made = paths.ensure_private_dir(tmp_path / "a" / "b" / "matlog")
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", made):
+        assert folder.stat().st_mode & 0o777 == 0o700

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 
+from matlog import paths
 from matlog.errors import JournalError, UsageError
 from matlog.journal import Journal, parse
 from matlog.prompts import Prompter
@@ -35,11 +36,18 @@ def edit_journal(journal: Journal, prompter: Prompter) -> str:
     original = journal.raw_bytes()
     command = editor_command()  # before the copy exists: no editor, no stray copy
     folder = target.parent
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths.ensure_private_dir(folder)
     copy = folder / f".{target.stem}.edit-{os.getpid()}{target.suffix}"
-    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(original)
+    try:
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(original)
+    except OSError as exc:
+        copy.unlink(missing_ok=True)
+        raise JournalError(
+            f"cannot make a copy to edit in {folder}: {exc.strerror}",
+            hint="matlog edit works on a copy beside the journal: that folder must be writable",
+        ) from None
     while True:
         # No shell: the editor is run as the argument list the variable names.
         try:

@@ -14,6 +14,7 @@ Two formats share one set of records: TOML (the default, hand-editable) and JSON
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
 import glob
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from matlog.cache import Folder
 
+from matlog import paths
 from matlog.errors import JournalError, JournalWriteError
 from matlog.records import (
     ENDINGS,
@@ -731,7 +733,7 @@ class Journal:
         """
         target = self.real_path
         try:
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            paths.ensure_private_dir(target.parent)
             fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise JournalWriteError(
@@ -925,7 +927,13 @@ class Journal:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise _write_error(self.path, exc) from None
+            error = _write_error(self.path, exc)
+            if exc.filename == str(tmp) and exc.errno in (errno.EACCES, errno.EROFS):
+                error.hint = (
+                    f"changing a record writes a new file in {target.parent}, which must be "
+                    "writable too; the journal is unchanged"
+                )
+            raise error from None
 
 
 def _comparable(contents: Contents) -> list[str]:
@@ -1032,7 +1040,7 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
     for folder in folders:
         path = folder / name
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            paths.ensure_private_dir(folder)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 if os.write(fd, text) != len(text):

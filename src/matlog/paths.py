@@ -83,6 +83,16 @@ def cache_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as 0700 if missing; an existing folder is left as it is."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create `path` and any missing parents as 0700; existing folders are left as they are.
+
+    `mkdir(parents=True)` would give the parents the umask's mode (often 0755 or, under
+    umask 000, 0777); the XDG spec asks for 0700 for folders made for user data.
+    """
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
     return path
