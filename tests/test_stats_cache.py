@@ -7,7 +7,6 @@ a sync tool, a hand edit, truncation, older sessions imported, another config.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from matlog.config import Config
 from matlog.errors import JournalError
 from matlog.journal import Journal, parse, serialise
 from matlog.records import Sleep
+from matlog.struct import replace
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=CET)
 CONFIG = Config()

@@ -45,7 +45,6 @@ import marshal
 import os
 import re
 import sys
-from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -53,6 +52,7 @@ from typing import Any, Protocol, TypeVar
 from matlog import __version__, paths
 from matlog.journal import Contents, Kind, Problem, parse
 from matlog.records import Record, Session, Sleep
+from matlog.struct import dataclass, fields
 
 try:  # hashlib would also load OpenSSL (~2 ms of start-up) for a digest it gets from here
     from _blake2 import blake2b
@@ -64,9 +64,9 @@ T = TypeVar("T")
 MAGIC = b"matlog-cache\n"
 DIGEST_SIZE = 32
 
-_SESSION_REST = tuple(f.name for f in fields(Session))[1:]  # every field after `started`
-_SLEEP_REST = tuple(f.name for f in fields(Sleep))[1:]  # every field after `night`
-assert fields(Session)[0].name == "started" and fields(Sleep)[0].name == "night"
+_SESSION_REST = fields(Session)[1:]  # every field after `started`
+_SLEEP_REST = fields(Sleep)[1:]  # every field after `night`
+assert fields(Session)[0] == "started" and fields(Sleep)[0] == "night"
 _SESSION_EXTRA = _SESSION_REST.index("extra")
 _SLEEP_EXTRA = _SLEEP_REST.index("extra")
 _INTERNED = ("ended", "area", "layer", "surface")

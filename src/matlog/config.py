@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
 from matlog.durations import parse_duration
 from matlog.errors import ConfigError, UsageError
+from matlog.struct import dataclass, field
 
 Better = Literal["lower", "higher"]
 

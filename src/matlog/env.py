@@ -6,7 +6,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from matlog.durations import format_duration
 from matlog.errors import JournalError, JournalWriteError, RecordRescued, print_error
 from matlog.journal import Contents, Journal, Record, save_rescue, serialise
 from matlog.records import Session
+from matlog.struct import dataclass, field
 
 if TYPE_CHECKING:
     from rich.console import Console

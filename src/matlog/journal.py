@@ -23,7 +23,6 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -45,6 +44,7 @@ from matlog.records import (
     Session,
     Sleep,
 )
+from matlog.struct import dataclass, field, replace
 
 T = TypeVar("T")
 

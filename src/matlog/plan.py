@@ -8,12 +8,12 @@ a decade is not walked again for every new session.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from matlog.config import PlanConfig
 from matlog.records import Session
+from matlog.struct import dataclass
 
 GAP = timedelta(days=14)
 GAP_STEPS = 3

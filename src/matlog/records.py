@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
+
+from matlog.struct import dataclass, field
 
 Ended = Literal["finished", "stopped", "discomfort", "interrupted"]
 ENDINGS: tuple[Ended, ...] = ("finished", "stopped", "discomfort", "interrupted")

@@ -456,9 +456,8 @@ def add_after_ratings(journal: Journal, target_id: str | None, ratings: dict[str
     no after-ratings at all (one logged with --rate-later before a rated one). A metric is
     never rated twice: that is a usage error, and `matlog edit` changes a rating.
     """
-    from dataclasses import replace
-
     from matlog.journal import Contents
+    from matlog.struct import replace
 
     result: list[Session] = []
 

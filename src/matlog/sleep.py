@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
 from matlog.journal import Contents, Journal
 from matlog.records import Record, Sleep, new_id
+from matlog.struct import replace
 
 
 def record_sleep(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from matlog.config import Better, Config
 from matlog.errors import UsageError
 from matlog.plan import Ladder, advise
 from matlog.records import ENDINGS, Session, Sleep
+from matlog.struct import dataclass
 
 if TYPE_CHECKING:
     from matlog.journal import Contents, Journal

@@ -209,11 +209,12 @@ class ScriptedPrompter(prompts.Prompter):
         return self.scenario.ask(question)
 
 
-@dataclass
 class ScriptedEnv(Env):
     """The real `matlog start` path with the terminal, prompts and bells scripted."""
 
-    scenario: Scenario | None = None
+    def __init__(self, *, scenario: Scenario | None = None, **env: Any) -> None:
+        super().__init__(**env)
+        self.scenario = scenario
 
     def prompter(self) -> prompts.Prompter:
         assert self.scenario is not None
