@@ -23,6 +23,21 @@ from matlog.records import Record, Session, Sleep
 BERLIN = ZoneInfo("Europe/Berlin")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+# The top-level keys SPEC.md lists for `matlog stats --json`.
+SPEC_KEYS = {
+    "sessions",
+    "total_seconds",
+    "mean_seconds",
+    "ended",
+    "first",
+    "last",
+    "streak",
+    "per_week",
+    "metrics",
+    "sleep",
+    "plan",
+}
+
 
 def _ulid(when: datetime, rng: random.Random) -> str:
     """Like records.new_id, but from the seeded generator, so the journal is reproducible."""

@@ -254,3 +254,23 @@ def test_a_night_that_has_not_come_yet_is_refused(invoke, journal_path: Path, cl
     result = invoke("sleep", "7", "--night", tomorrow)
     assert result.exit_code == 2 and "has not come yet" in result.stderr
     assert not journal_path.exists()
+
+
+def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, clock) -> None:
+    import subprocess
+    import sys
+
+    from matlog.state import RunningFile
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "matlog"])
+    try:
+        record = {"started": clock.now().isoformat()}
+        RunningFile(isolated_home / ".local/state/matlog", pid=other.pid).beat(
+            isolated_home / "j.toml", record, 5, "interrupted", clock.now()
+        )
+        result = invoke("start", "1m", "--settle", "0")
+        assert result.exit_code == 0
+        assert "another matlog session is running (started 22:00)" in result.stderr
+    finally:
+        other.kill()
+        other.wait()

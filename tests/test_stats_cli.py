@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_session
-from journal_factory import realistic_journal
+from journal_factory import SPEC_KEYS, realistic_journal
 from rich.console import Console
 
 from matlog.journal import Journal
@@ -20,19 +20,6 @@ from matlog.records import Session
 from matlog.stats_display import sentence, show, sparkline, verdict
 
 CET = timezone(timedelta(hours=1))
-SPEC_KEYS = {
-    "sessions",
-    "total_seconds",
-    "mean_seconds",
-    "ended",
-    "first",
-    "last",
-    "streak",
-    "per_week",
-    "metrics",
-    "sleep",
-    "plan",
-}
 
 
 def write(journal_path: Path, sessions: list[Session]) -> None:

@@ -225,6 +225,12 @@ def start_command(
 
     if not state.notice_seen(paths.state_dir(), "safety"):
         env.err.print(SAFETY_NOTICE)
+    for other in state.live_sessions(paths.state_dir()):
+        started = str(other.get("record", {}).get("started", ""))[11:16]
+        env.err.print(
+            f"Note: another matlog session is running (started {started or 'earlier'}); "
+            "this one is timed and logged on its own."
+        )
     if planned > advice.warn_above_seconds and not yes:
         env.err.print(
             f"{format_duration(planned)} is well above your plan's "

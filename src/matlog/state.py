@@ -91,6 +91,17 @@ def _alive(pid: int) -> bool:
     return b"matlog" in cmdline
 
 
+def live_sessions(folder: Path) -> list[dict[str, Any]]:
+    """The heartbeats of sessions running now in other matlog processes."""
+    found = []
+    for path in sorted(folder.glob("running-*.json")):
+        data = read_json(path)
+        pid = data.get("pid") if data else None
+        if data and isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+            found.append(data)
+    return found
+
+
 @dataclass
 class Orphan:
     path: Path
