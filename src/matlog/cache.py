@@ -258,7 +258,7 @@ def _bare(entry: Entry | None) -> Entry | None:
 
 
 def _prefix_file(real_path: Path, kind: Kind) -> Path:
-    return cache_file(real_path, kind).with_name(f"prefix-{cache_file(real_path, kind).name}")
+    return _file(real_path, kind, "prefix")
 
 
 def _read(
@@ -367,19 +367,19 @@ def _starts_with_header(tail: bytes) -> bool:
 
 
 def cache_file(real_path: Path, kind: Kind) -> Path:
-    name = blake2b(f"{kind}\0{real_path}".encode(errors="surrogateescape"), digest_size=10)
-    return paths.cache_dir() / f"journal-{name.hexdigest()}.cache"
+    return _file(real_path, kind, "journal")
+
+
+def _file(real_path: Path, kind: Kind, name: str) -> Path:
+    """The cache folder's file `name` for this journal (named by a hash of its real path)."""
+    digest = blake2b(f"{kind}\0{real_path}".encode(errors="surrogateescape"), digest_size=10)
+    return paths.cache_dir() / f"{name}-{digest.hexdigest()}.cache"
 
 
 def _key(kind: Kind) -> tuple[Any, ...]:
     """Everything the cached values depend on besides the journal's bytes."""
     from matlog import journal, records
 
-    stamps = []
-    for module in (journal, records, sys.modules[__name__]):
-        with contextlib.suppress(OSError, TypeError):
-            info = os.stat(module.__file__ or "")
-            stamps.append((info.st_size, info.st_mtime_ns))
     return (
         FORMAT,
         __version__,
@@ -387,7 +387,7 @@ def _key(kind: Kind) -> tuple[Any, ...]:
         kind,
         _SESSION_REST,
         _SLEEP_REST,
-        tuple(stamps),
+        source_stamps(journal, records, sys.modules[__name__]),
     )
 
 
@@ -462,7 +462,7 @@ def fold(
     else, or a tail the folder refuses (e.g. out of time order), means the whole journal
     is read (through the records cache) and folded again.
     """
-    file = _fold_file(real_path, kind, folder.name)
+    file = _file(real_path, kind, folder.name)
     key = (_key(kind), folder.key())
     saved = _load_blob(file, key)
     if saved is not None:
@@ -508,11 +508,6 @@ class Folder(Protocol[T]):
 
 def _save_fold(file: Path, key: tuple[Any, ...], entry: Entry, state: Any) -> None:
     _save_blob(file, key, (entry.size, entry.digest, entry.lines, entry.appendable, state))
-
-
-def _fold_file(real_path: Path, kind: Kind, name: str) -> Path:
-    digest = blake2b(f"{kind}\0{real_path}".encode(errors="surrogateescape"), digest_size=10)
-    return paths.cache_dir() / f"{name}-{digest.hexdigest()}.cache"
 
 
 def source_stamps(*modules: Any) -> tuple[Any, ...]:

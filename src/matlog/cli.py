@@ -196,8 +196,7 @@ def start_command(
     discomfort; Enter ends the settle-in early. Bells: one at the start, two at each
     --bell-every, three at the end.
     """
-    from matlog import plan as plan_module
-    from matlog import session
+    from matlog import queries, session
     from matlog.durations import parse_duration
     from matlog.records import LAYERS, SURFACES
 
@@ -217,8 +216,7 @@ def start_command(
         else parse_duration(settle, what="--settle", allow_zero=True)
     )
     bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
-    contents = env.read_journal()  # refuse a broken journal before anyone lies down
-    advice = plan_module.advise(contents.sessions, config.plan, env.clock.now())
+    advice = queries.plan(env)  # also refuses a broken journal before anyone lies down
     planned = parse_duration(duration) if duration is not None else advice.next_seconds
 
     from matlog import state
@@ -255,8 +253,7 @@ def start_command(
         bell_every=bell_seconds,
     )
     outcome = session.run_session(plan, env.session_runner())
-    after_all = [*contents.sessions, outcome.session]
-    next_seconds = plan_module.advise(after_all, config.plan, env.clock.now()).next_seconds
+    next_seconds = queries.plan(env).next_seconds
     try:
         print(session.summary(outcome.session, config.metrics, next_seconds))
         if outcome.after_timed_out:
@@ -305,12 +302,11 @@ def rate_command(
     values = session.parse_rating_flags(ratings, env.config.metrics)
     if not values:
         raise UsageError("no ratings given", hint="e.g. matlog rate pain=3 stress=2")
-    latest = max(env.read_journal().sessions, key=lambda s: (s.started, s.line), default=None)
-    rated = session.add_after_ratings(env.journal, None, values)
+    rated, is_latest = session.add_after_ratings(env.journal, None, values)
     session.clear_owed_rating(paths.state_dir())
     which = (
         "the latest session"
-        if latest is not None and rated.id == latest.id
+        if is_latest
         else ("an earlier session (the latest has these ratings already)")
     )
     print(

@@ -448,25 +448,29 @@ def clear_owed_rating(state_dir: Path) -> None:
         pending_rating_path(state_dir).unlink()
 
 
-def add_after_ratings(journal: Journal, target_id: str | None, ratings: dict[str, int]) -> Session:
+def add_after_ratings(
+    journal: Journal, target_id: str | None, ratings: dict[str, int]
+) -> tuple[Session, bool]:
     """Give `ratings` to the session `target_id`, or (None) to the one `rate` means.
 
     That is the latest session, as long as none of these metrics is rated on it yet (so
     `rate pain=3` then `rate stress=2` both go to it); otherwise the latest session with
     no after-ratings at all (one logged with --rate-later before a rated one). A metric is
     never rated twice: that is a usage error, and `matlog edit` changes a rating.
+    Returns the session as rated, and whether it is the latest one.
     """
     from matlog.journal import Contents
     from matlog.struct import replace
 
-    result: list[Session] = []
+    result: list[tuple[Session, bool]] = []
 
     def change(contents: Contents) -> tuple[Contents, Session | None, Session | None]:
         old = _rate_target(contents.sessions, target_id, ratings)
         if old is None:
             return contents, None, None
         new = replace(old, after={**old.after, **ratings})
-        result.append(new)
+        latest = max(contents.sessions, key=lambda s: (s.started, s.line))
+        result.append((new, old is latest))
         sessions = [new if s is old else s for s in contents.sessions]
         return replace(contents, sessions=sessions), old, new
 
