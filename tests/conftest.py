@@ -16,6 +16,15 @@ from matlog.env import Env
 from matlog.records import Session, new_id
 
 CET = timezone(timedelta(hours=1))
+_SLOW = ("reliability", "test_e2e.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The reliability suite and the end-to-end tests are `slow`: `-m "not slow"` is the
+    inner loop, CI runs everything."""
+    for item in items:
+        if any(part in _SLOW for part in item.path.parts):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

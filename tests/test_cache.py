@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from conftest import make_session
 
-from matlog import cache, journal
+from matlog import journal
 from matlog.errors import JournalError
-from matlog.journal import Journal, json_line, parse
+from matlog.journal import Journal, cache, json_line, parse
 from matlog.records import Sleep
 
 CET = timezone(timedelta(hours=1))

@@ -363,7 +363,7 @@ def test_a_read_only_folder_is_named_when_undo_cannot_replace_the_file(
 
     from conftest import make_session
 
-    import matlog.journal as jmod
+    import matlog.journal.store as jmod
     from matlog.journal import Journal
 
     Journal(journal_path).append([make_session(), make_session()])

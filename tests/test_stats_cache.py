@@ -17,8 +17,8 @@ from matlog import journal, stats
 from matlog.config import Config
 from matlog.errors import JournalError
 from matlog.journal import Journal, parse, serialise
+from matlog.lightclass import replace
 from matlog.records import Sleep
-from matlog.struct import replace
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=CET)
 CONFIG = Config()

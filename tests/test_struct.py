@@ -1,4 +1,4 @@
-"""matlog.struct.dataclass behaves as the standard library's does, for what matlog uses."""
+"""matlog.lightclass.dataclass behaves as the standard library's does, for what matlog uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from matlog.struct import dataclass, field, fields, replace
+from matlog.lightclass import dataclass, field, fields, replace
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from matlog.durations import parse_duration
 from matlog.errors import ConfigError, UsageError
-from matlog.struct import dataclass, field
+from matlog.lightclass import dataclass, field
 
 Better = Literal["lower", "higher"]
 

@@ -16,8 +16,8 @@ from matlog.config import Config, load_config
 from matlog.durations import format_duration
 from matlog.errors import JournalError, JournalWriteError, RecordRescued, print_error
 from matlog.journal import Contents, Journal, Record, save_rescue, serialise
+from matlog.lightclass import dataclass, field
 from matlog.records import Session
-from matlog.struct import dataclass, field
 
 if TYPE_CHECKING:
     from rich.console import Console

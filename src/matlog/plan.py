@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matlog.config import PlanConfig
+from matlog.lightclass import dataclass
 from matlog.records import Session
-from matlog.struct import dataclass
 
 GAP = timedelta(days=14)
 GAP_STEPS = 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from matlog.struct import dataclass, field
+from matlog.lightclass import dataclass, field
 
 Ended = Literal["finished", "stopped", "discomfort", "interrupted"]
 ENDINGS: tuple[Ended, ...] = ("finished", "stopped", "discomfort", "interrupted")

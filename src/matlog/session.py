@@ -460,7 +460,7 @@ def add_after_ratings(
     Returns the session as rated, and whether it is the latest one.
     """
     from matlog.journal import Contents
-    from matlog.struct import replace
+    from matlog.lightclass import replace
 
     result: list[tuple[Session, bool]] = []
 

@@ -9,8 +9,8 @@ from operator import attrgetter
 from typing import Any
 
 from matlog.journal import Contents, Journal
+from matlog.lightclass import replace
 from matlog.records import Record, Sleep, new_id
-from matlog.struct import replace
 
 
 def record_sleep(
@@ -49,9 +49,10 @@ class NightsFolder:
     name = "nights"
 
     def key(self) -> tuple[Any, ...]:
-        from matlog import cache
+        return (1,)
 
-        return (1, cache.source_stamps(sys.modules[__name__]))
+    def modules(self) -> tuple[Any, ...]:
+        return (sys.modules[__name__],)
 
     def start(self) -> dict[int, int]:
         return {}

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from matlog.config import Better, Config
 from matlog.errors import UsageError
+from matlog.lightclass import dataclass
 from matlog.plan import Ladder, advise
 from matlog.records import ENDINGS, Session, Sleep
-from matlog.struct import dataclass
 from matlog.tdist import t_critical
 
 if TYPE_CHECKING:
@@ -431,18 +431,20 @@ class StatsFolder:
         self.config = config
 
     def key(self) -> tuple[Any, ...]:
-        import sys
-
-        from matlog import cache, plan
-
         day_starts = self.config.day_starts.isoformat()
         plan_config = self.config.plan
         return (
             FOLD_FORMAT,
             day_starts,
             (plan_config.start_minutes, plan_config.step_minutes, plan_config.target_minutes),
-            cache.source_stamps(sys.modules[__name__], plan),
         )
+
+    def modules(self) -> tuple[Any, ...]:
+        import sys
+
+        from matlog import plan
+
+        return (sys.modules[__name__], plan)
 
     def start(self) -> tuple[Fold, Ladder]:
         return Fold(self.config.day_starts), Ladder(self.config.plan)

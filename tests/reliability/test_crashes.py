@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rel_util import CET, figure, scale, sessions, write_journal
 
-import matlog.journal as jmod
+import matlog.journal.store as jmod
 from matlog.journal import Journal, json_line, kind_of, parse, remove_last_session
 
 MODES = ("random", "at-write", "at-fsync")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from rel_util import figure, sessions, write_journal
 
-import matlog.journal as jmod
+import matlog.journal.store as jmod
 from matlog import paths
 from matlog.env import Env
 from matlog.errors import DataError, JournalWriteError

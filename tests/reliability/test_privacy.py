@@ -53,7 +53,7 @@ def test_undo_keeps_the_mode_and_the_temporary_copy_was_private(
             seen.append(mode(Path(src)))
         return real_replace(src, dst)
 
-    monkeypatch.setattr("matlog.journal.os.replace", spy)
+    monkeypatch.setattr("matlog.journal.store.os.replace", spy)
     Journal(path).rewrite(remove_last_session)
     assert seen == [0o600] and mode(path) == 0o600
 

@@ -1,6 +1,6 @@
 """A cache of the journal's parsed records: reading never re-parses what was parsed before.
 
-A helper of `journal`, which alone reads the journal's bytes and hands them here. The journal
+A helper of `store`, which alone reads the journal's bytes and hands them here. The journal
 stays the source of truth: the cache is a memo of one fact, "the first SIZE bytes of this
 journal, whose BLAKE2b digest is DIGEST, parse without a problem to these records", and it is
 used only after the journal's current bytes have been hashed and found to start with exactly
@@ -22,16 +22,16 @@ parsed again. The rule:
   `[[sleep]]` header, so none of its keys can land in the prefix's last table; the tail
   parses on its own with no top-level key but `session` and `sleep`; and the prefix's
   `session` and `sleep` are arrays of tables that a `[[...]]` header may extend (not a static
-  array `session = [...]` nor a `[session]` table). `journal.parse` learns that last fact
+  array `session = [...]` nor a `[session]` table). `parse.parse` learns that last fact
   while parsing the prefix by parsing it with `[[session]]` and `[[sleep]]` headers added
-  (see `journal._load_toml`): that parses if and only if the prefix parses and both can be
+  (see `toml._load_toml`): that parses if and only if the prefix parses and both can be
   appended to. Line numbers of the tail's records are shifted by the prefix's line count;
   the prefix's and the tail's own `[[...]]` header lines must each number exactly their
   tables, so that a full parse would give the tail's tables the same header lines.
 
 Problems are never cached: a tail with any problem, and any journal with one, is parsed in
 full, so every problem comes from a real parse of the real bytes with its real line. The rule
-relies on `journal.parse` judging each record on its own (no check across records).
+relies on `parse.parse` judging each record on its own (no check across records).
 
 The cache file lives in the user cache folder (0700), is private (0600), and is replaced
 atomically. It holds plain values only (marshal, behind a digest of its own).
@@ -43,16 +43,18 @@ import contextlib
 import gc
 import marshal
 import os
-import re
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from matlog import __version__, paths
-from matlog.journal import Contents, Kind, Problem, parse
+from matlog import __version__, paths, records
+from matlog.journal import fields as record_fields
+from matlog.journal import jsonl, toml
+from matlog.journal.fields import Contents, Kind, ParseFacts, Problem
+from matlog.journal.parse import FORMATS, parse
+from matlog.lightclass import dataclass, fields
 from matlog.records import Record, Session, Sleep
-from matlog.struct import dataclass, fields
 
 try:  # hashlib would also load OpenSSL (~2 ms of start-up) for a digest it gets from here
     from _blake2 import blake2b
@@ -72,8 +74,6 @@ _SLEEP_EXTRA = _SLEEP_REST.index("extra")
 _INTERNED = ("ended", "area", "layer", "surface")
 
 # The tail's first significant line must be one of these (bytes, with its line ending).
-_TAIL_HEADER = re.compile(rb"[ \t]*\[\[[ \t]*(?:session|sleep)[ \t]*\]\][ \t]*(?:#[^\n]*)?\r?")
-_INSIGNIFICANT = re.compile(rb"[ \t]*(?:#[^\n]*)?\r?")
 
 
 @dataclass
@@ -204,7 +204,7 @@ class Known:
 def read(
     data: bytes, path: Path, real_path: Path, kind: Kind
 ) -> tuple[Contents, list[Problem], Known]:
-    """What `journal.parse(data, path, kind)` returns, re-using what was parsed before."""
+    """What `parse(data, path, kind)` returns, re-using what was parsed before."""
     # Tens of thousands of new objects, none of them garbage: the cyclic collector would
     # only walk them again and again (about a third of the time of a large read).
     enabled = gc.isenabled()
@@ -217,7 +217,7 @@ def read(
 
 
 def check(data: bytes, path: Path, real_path: Path, kind: Kind) -> tuple[list[Problem], Known]:
-    """The problems `journal.parse` finds in `data`, without building records the cache has.
+    """The problems `parse` finds in `data`, without building records the cache has.
 
     For an append, which only needs to know that the journal parses.
     """
@@ -294,7 +294,7 @@ def after_append(known: Known, data: bytes, path: Path, kind: Kind) -> None:
 
 
 def _full(data: bytes, path: Path, kind: Kind, file: Path) -> tuple[Contents, list[Problem], Known]:
-    facts: dict[str, Any] = {}
+    facts = ParseFacts()
     contents, problems = parse(data, path, kind, facts)
     if problems or not data:
         return contents, problems, Known(file, None, None)
@@ -315,12 +315,8 @@ def _full(data: bytes, path: Path, kind: Kind, file: Path) -> tuple[Contents, li
     return contents, problems, Known(file, entry, hasher)
 
 
-def _appendable(data: bytes, kind: Kind, facts: dict[str, Any]) -> bool:
-    if not data.endswith(b"\n"):
-        return False
-    if kind == "jsonl":
-        return True
-    return bool(facts.get("appendable")) and bool(facts.get("aligned"))
+def _appendable(data: bytes, kind: Kind, facts: ParseFacts) -> bool:
+    return data.endswith(b"\n") and FORMATS[kind].takes_appends(facts)
 
 
 def _extend(entry: Entry, hasher: Any, data: bytes, path: Path, kind: Kind) -> Entry | None:
@@ -328,15 +324,9 @@ def _extend(entry: Entry, hasher: Any, data: bytes, path: Path, kind: Kind) -> E
     if not entry.appendable:
         return None
     tail = data[entry.size :]
-    if kind == "toml" and not _starts_with_header(tail):
-        return None
-    facts: dict[str, Any] = {}
+    facts = ParseFacts()
     contents, problems = parse(tail, path, kind, facts)
-    if problems:
-        return None
-    if kind == "toml" and not (
-        set(facts.get("keys", ())) <= {"session", "sleep"} and facts.get("aligned")
-    ):
+    if problems or not FORMATS[kind].tail_stands_alone(tail, facts):
         return None
     for record in contents.records:
         record.line += entry.lines
@@ -348,18 +338,6 @@ def _extend(entry: Entry, hasher: Any, data: bytes, path: Path, kind: Kind) -> E
         lines=tail.count(b"\n"),
         appendable=_appendable(tail, kind, facts) if tail else entry.appendable,
     )
-
-
-def _starts_with_header(tail: bytes) -> bool:
-    """True if the first line that is neither blank nor a comment is a `[[...]]` header.
-
-    A tail of blank lines and comments only is fine too: it adds nothing to any table.
-    """
-    for line in tail.split(b"\n"):
-        if _INSIGNIFICANT.fullmatch(line):
-            continue
-        return _TAIL_HEADER.fullmatch(line) is not None
-    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -378,8 +356,6 @@ def _file(real_path: Path, kind: Kind, name: str) -> Path:
 
 def _key(kind: Kind) -> tuple[Any, ...]:
     """Everything the cached values depend on besides the journal's bytes."""
-    from matlog import journal, records
-
     return (
         FORMAT,
         __version__,
@@ -387,8 +363,13 @@ def _key(kind: Kind) -> tuple[Any, ...]:
         kind,
         _SESSION_REST,
         _SLEEP_REST,
-        source_stamps(journal, records, sys.modules[__name__]),
+        source_stamps(record_fields, toml, jsonl, records, *_own_modules()),
     )
+
+
+def _own_modules() -> tuple[Any, ...]:
+    # By name: `parse` the function may be wrapped (tests spy on it); the module is not.
+    return sys.modules["matlog.journal.parse"], sys.modules[__name__]
 
 
 def _load(file: Path, kind: Kind) -> Entry | None:
@@ -463,7 +444,8 @@ def fold(
     is read (through the records cache) and folded again.
     """
     file = _file(real_path, kind, folder.name)
-    key = (_key(kind), folder.key())
+    # The folder's own code changing invalidates what it summarised: the cache stamps it.
+    key = (_key(kind), folder.key(), source_stamps(*folder.modules()))
     saved = _load_blob(file, key)
     if saved is not None:
         try:
@@ -495,7 +477,13 @@ class Folder(Protocol[T]):
 
     name: str
 
-    def key(self) -> tuple[Any, ...]: ...
+    def key(self) -> tuple[Any, ...]:
+        """Everything besides the records and the code that the summary depends on."""
+        ...
+
+    def modules(self) -> tuple[Any, ...]:
+        """The modules whose code makes the summary: a change to them means a refold."""
+        ...
 
     def start(self) -> T: ...
 

@@ -1,0 +1,110 @@
+"""Bytes to records, and records to text, in either format: the one way in to both.
+
+Each format (`toml.TOML`, `jsonl.JSONL`) sits behind the small `Format` interface; nothing
+above this module asks which one it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from matlog.errors import JournalError
+from matlog.journal.fields import (
+    Contents,
+    Kind,
+    ParseFacts,
+    Problem,
+    decode,
+    kind_of,
+)
+from matlog.journal.jsonl import JSONL, json_line
+from matlog.journal.toml import TOML
+from matlog.records import Record, Session
+
+
+class Format(Protocol):
+    kind: Kind
+
+    def parse(
+        self, text: str, data: bytes, path: Path, problems: list[Problem], facts: ParseFacts | None
+    ) -> list[Record]:
+        """The records in `text` (`data` encoded), adding every problem to `problems`."""
+        ...
+
+    def record_text(self, record: Record) -> str:
+        """One record as it stands in a file."""
+        ...
+
+    def serialise(self, records: Iterable[Record], *, whole_file: bool = False) -> str: ...
+
+    def chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
+        """What to write after a file holding `data` to add `records` to it."""
+        ...
+
+    def takes_appends(self, facts: ParseFacts) -> bool:
+        """Whether records can be appended to a file that ends with a newline and has `facts`."""
+        ...
+
+    def tail_stands_alone(self, tail: bytes, facts: ParseFacts) -> bool:
+        """Whether `tail`, appended to a file that takes appends, parses alone as in place."""
+        ...
+
+    def record_end(self, lines: Sequence[bytes], start: int, record: Record) -> int:
+        """Index of the first line after `record`, which starts at line index `start`."""
+        ...
+
+
+FORMATS: dict[Kind, Format] = {"toml": TOML, "jsonl": JSONL}
+
+
+def parse(
+    data: bytes, path: Path, kind: Kind, facts: ParseFacts | None = None
+) -> tuple[Contents, list[Problem]]:
+    """Every record in `data`, and every problem found (empty when the file is valid).
+
+    `facts`, if given, receives what the cache and the writer need to know about the file.
+    """
+    contents = Contents(exists=True, size=len(data))
+    problems: list[Problem] = []
+    text = decode(data, path, problems)
+    if text is None:
+        return contents, problems
+    for record in FORMATS[kind].parse(text, data, path, problems, facts):
+        if isinstance(record, Session):
+            contents.sessions.append(record)
+        else:
+            contents.sleeps.append(record)
+    return contents, problems
+
+
+def serialise(records: Iterable[Record], kind: Kind, *, whole_file: bool = False) -> str:
+    return FORMATS[kind].serialise(records, whole_file=whole_file)
+
+
+def identity(record: Record) -> tuple[str, str]:
+    """What makes two records the same one: the id, or for hand-written ones the content."""
+    if record.id:
+        return ("id", record.id)
+    return ("content", json_line(record))
+
+
+def load_file(path: Path) -> Contents:
+    """Another journal (for `import`): TOML or JSON Lines, by suffix or by its first byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc.strerror}") from None
+    kind: Kind = kind_of(path)
+    if path.suffix.lower() == ".json" or data.lstrip()[:1] == b"{":
+        kind = "jsonl"
+    contents, problems = parse(data, path, kind)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise JournalError(
+            f"{problems[0]}{more}",
+            hint="import takes a matlog journal, TOML or JSON Lines (not a CSV export); "
+            "nothing was imported",
+        )
+    return contents

@@ -1,0 +1,385 @@
+"""The journal file: the only code that reads or writes its bytes.
+
+Writing keeps the promises in SPEC.md:
+
+* a new record is appended as one `write()` on an `O_APPEND` descriptor, under an exclusive
+  `flock` on a side file, after checking that what is already there parses; a short or
+  failed write is truncated back, so the file is either as it was or has the whole record;
+* the rare edits in place (`undo`, `rate`) write a temporary file beside the real one and
+  `os.replace` it, after checking that the result parses to exactly what was intended;
+* values are serialised by tomli-w / json, so user text can never break the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import glob
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from matlog import paths
+from matlog.errors import JournalError, JournalWriteError
+from matlog.journal import cache
+from matlog.journal.cache import Folder
+from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
+from matlog.journal.jsonl import json_line
+from matlog.journal.parse import FORMATS, identity, parse, serialise
+from matlog.lightclass import replace
+from matlog.records import Record
+
+T = TypeVar("T")
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind: Kind = kind_of(path)
+
+    # -- reading --------------------------------------------------------------------
+
+    def read(self) -> Contents:
+        """All records; a JournalError naming the first problem if the file is not valid."""
+        data = self._read_bytes()
+        if data is None:
+            return Contents()
+        contents, problems = self._parse(data)
+        raise_first(problems)
+        return contents
+
+    def is_blank(self) -> bool:
+        """The file exists and holds nothing at all (see `Contents.blank`)."""
+        try:
+            return self.path.stat().st_size == 0
+        except OSError:
+            return False
+
+    def fold(self, folder: Folder[T]) -> T | None:
+        """`folder`'s summary of every record (None: no journal yet), kept in the cache.
+
+        The same promise as `read`: a journal that does not parse raises its first problem.
+        """
+        data = self._read_bytes()
+        if not data:
+            return None
+        result = cache.fold(data, self.path, self.real_path, self.kind, folder)
+        raise_first(result[1])
+        return result[0]
+
+    def _parse(self, data: bytes) -> tuple[Contents, list[Problem]]:
+        """`parse(data)`, re-using the cache of what was parsed before (see `cache`)."""
+        contents, problems, _ = cache.read(data, self.path, self.real_path, self.kind)
+        return contents, problems
+
+    def check(self) -> list[Problem]:
+        data = self._read_bytes()
+        if data is None:
+            return []
+        return parse(data, self.path, self.kind)[1]
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise JournalError(
+                f"{self.path} is a folder, not a journal file",
+                hint="point MATLOG_JOURNAL or --journal at a file",
+            ) from None
+        except OSError as exc:
+            raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+
+    # -- writing --------------------------------------------------------------------
+
+    @property
+    def real_path(self) -> Path:
+        # A symlinked journal stays a symlink: we write to (and lock beside) its target.
+        return Path(os.path.realpath(self.path))
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """An exclusive lock shared by every matlog writing this journal.
+
+        flock is released by the kernel when its holder dies, so a killed writer never
+        blocks the next one; the lock file itself is empty and harmless.
+        """
+        target = self.real_path
+        try:
+            paths.ensure_private_dir(target.parent)
+            fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise JournalWriteError(
+                f"cannot write beside {self.path}: {exc.strerror}", record_text=""
+            ) from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:  # e.g. ENOLCK on a network filesystem
+                raise JournalWriteError(
+                    f"cannot lock {self.path}: {exc.strerror}", record_text=""
+                ) from None
+            # Only the lock's holder writes a temporary copy, so any there now was left by
+            # a writer that was killed mid-rewrite: remove it.
+            for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+            yield
+        finally:
+            os.close(fd)
+
+    def append(self, records: Sequence[Record], *, skip_present: bool = False) -> list[Record]:
+        """Add `records` at the end, keeping everything already there byte for byte.
+
+        With `skip_present`, records already in the journal (same `identity`) are left out,
+        decided under the lock so two imports of one file at once add it once. Returns the
+        records appended.
+        """
+        if not records:
+            return []
+        record_text = serialise(records, self.kind)
+        try:
+            with self.locked():
+                return self._append_locked(records, record_text, skip_present)
+        except JournalWriteError as exc:
+            raise JournalWriteError(exc.message, record_text, exc.hint) from None
+
+    def _append_locked(
+        self, records: Sequence[Record], record_text: str, skip_present: bool
+    ) -> list[Record]:
+        target = self.real_path
+        existed = os.path.lexists(target)
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        done = False
+        try:
+            try:
+                data = _read_fd(fd)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from None
+            if skip_present:
+                contents, problems, known = cache.read(data, self.path, target, self.kind)
+            else:  # only whether it parses: the cache knows without building every record
+                problems, known = cache.check(data, self.path, target, self.kind)
+            raise_first(problems)
+            if skip_present:
+                records = _not_present(records, contents)
+                if not records:
+                    return []
+            chunk = _encode(self._chunk_to_append(data, records))
+            try:
+                written = os.write(fd, chunk)
+                if written != len(chunk):
+                    raise OSError(28, "No space left on device")
+                os.fsync(fd)
+            except OSError as exc:
+                # Leave the file exactly as it was: drop whatever part of the record landed.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, len(data))
+                    os.fsync(fd)
+                raise _write_error(self.path, exc) from None
+            done = True
+            if not data:
+                _fsync_dir(target.parent)
+            cache.after_append(known, data + chunk, self.path, self.kind)
+        finally:
+            os.close(fd)
+            if not done and not existed:  # no empty journal left behind to puzzle over
+                with contextlib.suppress(OSError):
+                    target.unlink()
+        return list(records)
+
+    def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
+        text = FORMATS[self.kind].chunk_to_append(data, records)
+        # A file with CRLF line ends keeps them.
+        return text.replace("\n", "\r\n") if b"\r\n" in data[:4096] else text
+
+    def rewrite(
+        self, change: Callable[[Contents], tuple[Contents, Record | None, Record | None]]
+    ) -> Record | None:
+        """Replace one record (or remove it, when the new one is None) in place.
+
+        `change` gets the current contents and returns (expected contents after, old record,
+        new record). The new bytes are parsed and compared with the expectation before they
+        replace the file, atomically.
+        """
+        with self.locked():
+            data = self._read_bytes()
+            if data is None:
+                return None
+            contents, problems = self._parse(data)
+            raise_first(problems)
+            expected, old, new = change(contents)
+            if old is None:
+                return None
+            new_data = self._splice(data, old, new)
+            after, problems = parse(new_data, self.path, self.kind)
+            if problems or _comparable(after) != _comparable(expected):
+                raise JournalError(
+                    f"could not change {self.path} safely; nothing was written",
+                    hint="edit it by hand with `matlog edit`",
+                )
+            self._replace_bytes(new_data)
+            return old
+
+    def _splice(self, data: bytes, old: Record, new: Record | None) -> bytes:
+        lines = data.split(b"\n")
+        start = old.line - 1
+        end = FORMATS[self.kind].record_end(lines, start, old)
+        crlf = lines[start].endswith(b"\r")
+        if new is None:
+            replacement: list[bytes] = []
+            # Drop the blank line that separated the removed block from the one before.
+            if start > 0 and not lines[start - 1].strip():
+                start -= 1
+        else:
+            text = FORMATS[self.kind].record_text(new)
+            replacement = [
+                _encode(line + ("\r" if crlf else "")) for line in text.rstrip("\n").split("\n")
+            ]
+        return b"\n".join(lines[:start] + replacement + lines[end:])
+
+    def raw_bytes(self) -> bytes:
+        """The file as it is (b"" if it does not exist yet), for `matlog edit`'s copy."""
+        return self._read_bytes() or b""
+
+    def replace_edited(self, original: bytes, edited: bytes) -> None:
+        """Install an edited copy of `original`, keeping records appended meanwhile."""
+        with self.locked():
+            current = self.raw_bytes()
+            if current != original:
+                if not current.startswith(original):
+                    raise JournalError(
+                        f"{self.path} was changed by something else while you edited it"
+                    )
+                # Sessions appended while the editor was open go after the edited text.
+                tail = current[len(original) :].lstrip(b"\r\n")
+                edited = edited + (b"" if edited.endswith(b"\n") else b"\n") + b"\n" + tail
+            raise_first(parse(edited, self.path, self.kind)[1])
+            if not self.real_path.exists():
+                self.real_path.touch(mode=0o600)
+            self._replace_bytes(edited)
+
+    def _replace_bytes(self, data: bytes) -> None:
+        target = self.real_path
+        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.fchmod(fd, mode)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            error = _write_error(self.path, exc)
+            if exc.filename == str(tmp) and exc.errno in (errno.EACCES, errno.EROFS):
+                error.hint = (
+                    f"changing a record writes a new file in {target.parent}, which must be "
+                    "writable too; the journal is unchanged"
+                )
+            raise error from None
+
+
+def _comparable(contents: Contents) -> list[str]:
+    return [json_line(r) for r in contents.records]
+
+
+def _not_present(records: Sequence[Record], contents: Contents) -> list[Record]:
+    """`records` without those already in `contents` (or earlier in `records`)."""
+    present = {identity(r) for r in contents.records}
+    new: list[Record] = []
+    for record in records:
+        if identity(record) not in present:
+            present.add(identity(record))
+            new.append(record)
+    return new
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, with any lone surrogate as U+FFFD.
+
+    Python turns bytes in argv that are not UTF-8 into lone surrogates, which UTF-8 cannot
+    hold: a note typed in a Latin-1 terminal must cost a character, never the record.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        clean = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return clean.encode("utf-8")
+
+
+def remove_last_session(contents: Contents) -> tuple[Contents, Record | None, Record | None]:
+    """For `Journal.rewrite`: drop the session that started last."""
+    if not contents.sessions:
+        return contents, None, None
+    last = max(contents.sessions, key=lambda s: (s.started, s.line))
+    kept = [s for s in contents.sessions if s is not last]
+    return replace(contents, sessions=kept), last, None
+
+
+def _read_fd(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_error(path: Path, exc: OSError) -> JournalWriteError:
+    return JournalWriteError(f"cannot write {path}: {exc.strerror or exc}", record_text="")
+
+
+def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | None:
+    """Write records that could not reach the journal to a file `matlog import` can take.
+
+    Tries each folder in turn (the state folder, then the temp folder); None if none worked.
+    """
+    text = _encode(serialise(records, "toml", whole_file=True))
+    # An imported record's id can be any text ("a/b"): keep the file name plain.
+    name = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or str(os.getpid()))
+    name = name[:80] + ".toml"
+    for folder in folders:
+        path = folder / name
+        try:
+            paths.ensure_private_dir(folder)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                if os.write(fd, text) != len(text):
+                    raise OSError(28, "No space left on device")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            continue
+        return path
+    return None
