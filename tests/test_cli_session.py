@@ -260,7 +260,7 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     import subprocess
     import sys
 
-    from matlog.state import RunningFile
+    from matlog.session.recovery import RunningFile
 
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "matlog"])
     try:

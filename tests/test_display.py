@@ -7,8 +7,9 @@ from datetime import datetime
 
 from rich.console import Console
 
-from matlog import display, plain, timer
 from matlog.clock import FakeClock
+from matlog.session import plain, timer
+from matlog.session import screen as countdown_screen
 
 
 def render(renderable: object, width: int = 60) -> str:
@@ -18,13 +19,13 @@ def render(renderable: object, width: int = 60) -> str:
 
 
 def test_big_digits_show_the_remaining_time() -> None:
-    assert display.big_text("12:34").splitlines()[0] == " █   ███     ███  █ █"
-    assert len(display.big_text("0:05").splitlines()) == 5
+    assert countdown_screen.big_text("12:34").splitlines()[0] == " █   ███     ███  █ █"
+    assert len(countdown_screen.big_text("0:05").splitlines()) == 5
 
 
 def test_the_countdown_shows_end_time_keys_and_progress() -> None:
     text = render(
-        display.countdown_view(
+        countdown_screen.countdown_view(
             754, 900, datetime(2026, 11, 23, 22, 35), paused=False, bell_every=300
         )
     )
@@ -37,7 +38,7 @@ def test_the_countdown_shows_end_time_keys_and_progress() -> None:
 
 def test_paused_says_so_instead_of_the_end_time() -> None:
     text = render(
-        display.countdown_view(
+        countdown_screen.countdown_view(
             600, 900, datetime(2026, 11, 23, 22, 35), paused=True, bell_every=None
         )
     )
@@ -49,7 +50,7 @@ def test_the_live_screen_redraws_on_each_call_and_leaves_nothing_behind() -> Non
     clock = FakeClock()
     out = io.StringIO()
     console = Console(width=60, force_terminal=True, color_system=None, file=out)
-    screen = display.TerminalScreen(console, clock)
+    screen = countdown_screen.TerminalScreen(console, clock)
     countdown = timer.Countdown(120, clock)
     countdown.start()
     with screen.countdown() as draw:

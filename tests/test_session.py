@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from test_timer import ScriptedKeys
 
-from matlog import session, timer
+from matlog import ratings, session
 from matlog.clock import FakeClock
 from matlog.config import Config
 from matlog.errors import Interrupted, UsageError
 from matlog.journal import Journal
 from matlog.prompts import Prompter, PromptTimeout
-from matlog.state import RunningFile
+from matlog.session import timer
+from matlog.session.recovery import RunningFile
 
 
 @dataclass
@@ -133,7 +134,7 @@ def test_asleep_at_the_after_prompt_logs_without_ratings_and_owes_them(
     assert logged.after == {} and logged.before == {"pain": 5}
     owed = session.owed_rating(runner.state_dir, runner.journal, [logged])
     assert owed is not None and owed.id == logged.id
-    session.add_after_ratings(runner.journal, owed.id, {"pain": 2})
+    ratings.add_after_ratings(runner.journal, owed.id, {"pain": 2})
     [rated] = runner.journal.read().sessions
     assert rated.after == {"pain": 2} and rated.id == logged.id
     # Once rated, nothing is owed any more.
@@ -271,14 +272,14 @@ def test_a_live_session_is_not_recovered(tmp_path: Path, clock: FakeClock) -> No
 
 def test_rating_flags() -> None:
     metrics = Config().metrics
-    assert session.parse_rating_flags(["pain=6,stress=7", "mood=5"], metrics) == {
+    assert ratings.parse_rating_flags(["pain=6,stress=7", "mood=5"], metrics) == {
         "pain": 6,
         "stress": 7,
         "mood": 5,
     }
     for bad in (["pian=3"], ["pain=11"], ["pain=-1"], ["pain"], ["pain=six"]):
         with pytest.raises(UsageError):
-            session.parse_rating_flags(bad, metrics)
+            ratings.parse_rating_flags(bad, metrics)
 
 
 def test_summary_line() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matlog import timer
 from matlog.clock import FakeClock
+from matlog.session import timer
 
 
 class ScriptedKeys:

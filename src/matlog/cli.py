@@ -24,7 +24,6 @@ from matlog.errors import (
     print_error,
     report,
 )
-from matlog.records import Record
 
 
 class MatlogGroup(TyperGroup):
@@ -112,11 +111,10 @@ def main_callback(
         ctx.obj = Env(journal_path=paths.journal_path(journal_option))
     elif journal_option is not None:
         ctx.obj.journal_path = paths.journal_path(journal_option)
-    env: Env = ctx.obj
     if ctx.invoked_subcommand and not ctx.resilient_parsing:
-        env.recover_killed_sessions()
-        if ctx.invoked_subcommand not in ("rate", "undo", "edit", "check", "paths"):
-            env.offer_owed_rating()
+        from matlog import queries
+
+        queries.before_command(ctx.obj, ctx.invoked_subcommand)
 
 
 def _env(ctx: typer.Context) -> Env:
@@ -127,12 +125,6 @@ def _env(ctx: typer.Context) -> Env:
 
 # ---------------------------------------------------------------------------------------
 # The session
-
-SAFETY_NOTICE = (
-    "Safety first: start with short sessions and build up slowly; stop at once on pain or "
-    "discomfort (press d); if you have a health condition, ask your doctor before using "
-    "the mat."
-)
 
 
 @app.command("start", short_help="A mat session: ratings, settle-in, countdown, bells.")
@@ -196,9 +188,10 @@ def start_command(
     discomfort; Enter ends the settle-in early. Bells: one at the start, two at each
     --bell-every, three at the end.
     """
-    from matlog import queries, session
+    from matlog import queries, ratings, session
     from matlog.durations import parse_duration
     from matlog.records import LAYERS, SURFACES
+    from matlog.session.start import start_notes
 
     env = _env(ctx)
     config = env.config
@@ -208,8 +201,8 @@ def start_command(
         raise UsageError(f"--surface must be one of {', '.join(SURFACES)}, got {surface!r}")
     if any(not t.strip() for t in tag):
         raise UsageError("a tag must not be empty", hint="e.g. -t bedtime")
-    before_flags = session.parse_rating_flags(before, config.metrics)
-    after_flags = session.parse_rating_flags(after, config.metrics)
+    before_flags = ratings.parse_rating_flags(before, config.metrics)
+    after_flags = ratings.parse_rating_flags(after, config.metrics)
     settle_seconds = (
         config.settle_seconds
         if settle is None
@@ -219,21 +212,11 @@ def start_command(
     advice = queries.plan(env)  # also refuses a broken journal before anyone lies down
     planned = parse_duration(duration) if duration is not None else advice.next_seconds
 
-    from matlog import state
-
-    if not state.notice_seen(paths.state_dir(), "safety"):
-        env.err.print(SAFETY_NOTICE)
-    for other in state.live_sessions(paths.state_dir()):
-        started = str(other.get("record", {}).get("started", ""))[11:16]
-        env.err.print(
-            f"Note: another matlog session is running (started {started or 'earlier'}); "
-            "this one is timed and logged on its own."
-        )
-    if planned > advice.warn_above_seconds and not yes:
-        env.err.print(
-            f"{format_duration(planned)} is well above your plan's "
-            f"{format_duration(advice.next_seconds)}: the mat makers advise building up slowly."
-        )
+    notes = start_notes(paths.state_dir(), planned, advice)
+    for notice in notes.notices:
+        env.err.print(notice)
+    if notes.above_plan and not yes:
+        env.err.print(notes.above_plan)
         if env.interactive and not env.prompter().confirm("Start anyway?", default=False):
             print("Not started.")
             return
@@ -296,14 +279,15 @@ def rate_command(
     ],
 ) -> None:
     """Add after-ratings to the latest session (after --rate-later); says which it rated."""
-    from matlog import session
+    from matlog import ratings as rating_module
+    from matlog.session.recovery import clear_owed_rating
 
     env = _env(ctx)
-    values = session.parse_rating_flags(ratings, env.config.metrics)
+    values = rating_module.parse_rating_flags(ratings, env.config.metrics)
     if not values:
         raise UsageError("no ratings given", hint="e.g. matlog rate pain=3 stress=2")
-    rated, is_latest = session.add_after_ratings(env.journal, None, values)
-    session.clear_owed_rating(paths.state_dir())
+    rated, is_latest = rating_module.add_after_ratings(env.journal, None, values)
+    clear_owed_rating(paths.state_dir())
     which = (
         "the latest session"
         if is_latest
@@ -336,30 +320,14 @@ def sleep_command(
     note: Annotated[str | None, typer.Option(metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Last night's sleep, 0–10; a second rating for the same night replaces the first."""
-    from datetime import date, timedelta
-
-    from matlog import sleep
+    from matlog import nights
 
     env = _env(ctx)
-    try:
-        value = int(rating)
-    except ValueError:
-        raise UsageError(f"sleep must be a whole number 0–10, got {rating!r}") from None
-    if not 0 <= value <= 10:
-        raise UsageError(f"sleep must be from 0 to 10, got {value}")
-    if night is None:
-        night_date = env.clock.now().date() - timedelta(days=1)
-    else:
-        try:
-            night_date = date.fromisoformat(night)
-        except ValueError:
-            raise UsageError(f"--night must be a date YYYY-MM-DD, got {night!r}") from None
-        if night_date > env.clock.now().date():
-            raise UsageError(
-                f"the night of {night_date} has not come yet",
-                hint="--night is the evening's date, e.g. yesterday's",
-            )
-    replaced = sleep.record_sleep(env.journal, night_date, value, note, env.clock.now(), env.append)
+    value = nights.parse_sleep_rating(rating)
+    night_date = nights.night_to_rate(night, env.clock.now().date())
+    replaced = nights.record_sleep(
+        env.journal, night_date, value, note, env.clock.now(), env.append
+    )
     what = f"replaced {replaced.rating}" if replaced else "saved"
     print(f"Sleep for the night of {night_date:%a %Y-%m-%d}: {value}/10 ({what}).")
 
@@ -426,20 +394,22 @@ def undo_command(
     """Remove the most recent session."""
     env = _env(ctx)
     contents = env.read_journal()
-    if not contents.sessions:
+    last = journal.latest_session(contents)
+    if last is None:
         raise UsageError("there is no session to undo", hint="`matlog log` shows the journal")
-    last = max(contents.sessions, key=lambda s: (s.started, s.line))
-    text = journal.toml_block(last)
     if not yes:
         if not env.interactive:
             raise UsageError("undo needs confirmation", hint="add --yes when not at a terminal")
-        print(text, file=sys.stderr)
+        print(journal.toml_block(last), file=sys.stderr)
         if not env.prompter().confirm("Remove this session?", default=False):
             print("Kept.")
             return
-    removed = env.journal.rewrite(journal.remove_last_session)
+    removed = env.journal.rewrite(journal.remove_session(last))
     if removed is None:
-        raise UsageError("there is no session to undo")
+        raise UsageError(
+            "that session changed or was removed meanwhile; nothing was removed",
+            hint="`matlog log` shows the journal now; run `matlog undo` again",
+        )
     print(f"Removed the session of {last.started:%Y-%m-%d %H:%M}. To restore it, add back:\n")
     print(journal.toml_block(removed), end="")
 
@@ -495,15 +465,9 @@ def import_command(
     """Merge another journal; records already present (same id) are skipped."""
     env = _env(ctx)
     incoming = journal.load_file(file)
-    present = {journal.identity(r) for r in env.read_journal().records}
-    new: list[Record] = []
-    for record in incoming.records:
-        key = journal.identity(record)
-        if key not in present:
-            present.add(key)
-            new.append(record)
-    # Checked again under the journal's lock: another import may have added some meanwhile.
-    added = env.append(new, skip_present=True)
+    env.read_journal()  # refuses a broken journal, and says so if it is empty
+    # What is present is decided under the journal's lock: two imports at once add once.
+    added = env.append(incoming.records, skip_present=True)
     skipped = len(incoming.records) - len(added)
     noun = "record" if len(added) == 1 else "records"
     print(f"Imported {len(added)} {noun} from {file} ({skipped} already present).")

@@ -32,12 +32,12 @@ def run(argv: Sequence[str]) -> int | None:
     elif args and args[0].startswith("--journal="):
         journal, args = args[0].split("=", 1)[1], args[1:]
     if args == ["plan", "--json"]:
-        return _guarded(_plan, journal)
+        return _guarded("plan", _plan, journal)
     if args[:1] == ["stats"] and "--json" in args:
         options = _stats_options(args[1:])
         if options is None:
             return None
-        return _guarded(lambda env: _stats(env, options), journal)
+        return _guarded("stats", lambda env: _stats(env, options), journal)
     return None
 
 
@@ -70,14 +70,13 @@ def _stats_options(args: list[str]) -> _Options | None:
     return options
 
 
-def _guarded(body: Callable[[Env], None], journal: str | None) -> int:
-    from matlog import paths
+def _guarded(command: str, body: Callable[[Env], None], journal: str | None) -> int:
+    from matlog import paths, queries
     from matlog.env import Env
 
     try:
         env = Env(journal_path=paths.journal_path(journal))
-        env.recover_killed_sessions()
-        env.offer_owed_rating()
+        queries.before_command(env, command)
         body(env)
     except (Exception, KeyboardInterrupt) as exc:
         code = report(exc)

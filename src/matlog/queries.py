@@ -1,8 +1,8 @@
-"""What the read-only commands `plan` and `stats` compute from the journal.
+"""What commands ask of the domain, shared by the Typer commands and by `fast`.
 
-Shared by their Typer commands and by `fast`, so both give the same answer. Both go through
-the stats cache: a running summary of the whole journal (`stats.StatsFolder`) that costs an
-appended session, not the journal's length.
+`before_command` runs before every command (recovery of killed sessions, the rating owed);
+`plan` and `stats` go through the stats cache: a running summary of the whole journal
+(`stats.StatsFolder`) that costs an appended session, not the journal's length.
 """
 
 from __future__ import annotations
@@ -14,6 +14,27 @@ if TYPE_CHECKING:
 
     from matlog.env import Env
     from matlog.plan import Advice
+
+
+# Commands that must not stop to offer a rating: they change or inspect the journal itself.
+_NO_RATING_OFFER = ("rate", "undo", "edit", "check", "paths")
+
+
+def before_command(env: Env, command: str) -> None:
+    """Log sessions killed outright, then offer a rating owed (at a terminal only)."""
+    import sys
+
+    from matlog import paths
+
+    state_dir = paths.state_dir()
+    if not state_dir.is_dir():
+        return
+    from matlog.session import recovery
+
+    recovery.recover_killed_sessions(state_dir, env.err.print)
+    if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
+        return
+    recovery.offer_owed_rating(state_dir, env.journal, env.prompter(), env.config.metrics)
 
 
 def plan(env: Env) -> Advice:

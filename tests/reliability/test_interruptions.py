@@ -36,13 +36,15 @@ from rel_util import figure, scale
 from test_session import dead_running_file
 from typer.testing import CliRunner
 
-from matlog import paths, prompts, session, timer
+from matlog import paths, prompts, session
 from matlog.cli import app
 from matlog.clock import FakeClock
 from matlog.env import Env
 from matlog.journal import Journal
+from matlog.journal.rescue import append_or_rescue
 from matlog.records import Record, Session
-from matlog.state import RunningFile
+from matlog.session import timer
+from matlog.session.recovery import RunningFile
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGHUP": signal.SIGHUP, "SIGTERM": signal.SIGTERM}
 EXIT = {"SIGINT": 0, "EOF": 0, "SIGHUP": 129, "SIGTERM": 143}
@@ -596,14 +598,13 @@ def _recover_in_child(
 ) -> None:
     """One process's recovery (forked): how many sessions it logged, put on `results`."""
     if not lock:  # the heartbeat file's lock only; the journal keeps its own
-        import matlog.state
+        import matlog.session.recovery
 
         no_lock = SimpleNamespace(flock=lambda fd, op: None, LOCK_EX=0, LOCK_NB=0)
-        matlog.state.fcntl = no_lock  # type: ignore[assignment]
-    env = Env(journal_path=journal)
+        matlog.session.recovery.fcntl = no_lock  # type: ignore[assignment]
 
     def append_to(path: Path, record: Session) -> bool:
-        return bool(env.append_to(Journal(path), [record], skip_present=skip_present))
+        return bool(append_or_rescue(Journal(path), [record], skip_present=skip_present))
 
     barrier.wait()
     results.put(len(session.recover(paths.state_dir(), append_to)))

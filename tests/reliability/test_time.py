@@ -29,7 +29,7 @@ from matlog.config import Config
 from matlog.env import Env
 from matlog.journal import Journal
 from matlog.records import Session
-from matlog.state import RunningFile
+from matlog.session.recovery import RunningFile
 from matlog.stats import Filters, compute
 
 CET = timezone(timedelta(hours=1))

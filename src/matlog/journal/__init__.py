@@ -20,7 +20,13 @@ from matlog.journal.fields import (
 )
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import identity, load_file, parse, serialise
-from matlog.journal.store import Journal, remove_last_session, save_rescue
+from matlog.journal.store import (
+    Journal,
+    latest_session,
+    remove_last_session,
+    remove_session,
+    save_rescue,
+)
 from matlog.journal.toml import TOML_PREAMBLE, toml_block
 from matlog.records import Record, Session, Sleep
 
@@ -40,11 +46,13 @@ __all__ = [
     "identity",
     "json_line",
     "kind_of",
+    "latest_session",
     "load_file",
     "parse",
     "parse_record_dict",
     "record_to_dict",
     "remove_last_session",
+    "remove_session",
     "save_rescue",
     "serialise",
     "toml_block",

@@ -30,7 +30,7 @@ from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import FORMATS, identity, parse, serialise
 from matlog.lightclass import replace
-from matlog.records import Record
+from matlog.records import Record, Session
 
 T = TypeVar("T")
 
@@ -322,13 +322,38 @@ def _encode(text: str) -> bytes:
         return clean.encode("utf-8")
 
 
+def latest_session(contents: Contents) -> Session | None:
+    """The session that started last (of two at one second, the later in the file)."""
+    return max(contents.sessions, key=lambda s: (s.started, s.line), default=None)
+
+
 def remove_last_session(contents: Contents) -> tuple[Contents, Record | None, Record | None]:
     """For `Journal.rewrite`: drop the session that started last."""
-    if not contents.sessions:
+    last = latest_session(contents)
+    if last is None:
         return contents, None, None
-    last = max(contents.sessions, key=lambda s: (s.started, s.line))
     kept = [s for s in contents.sessions if s is not last]
     return replace(contents, sessions=kept), last, None
+
+
+def remove_session(
+    shown: Session,
+) -> Callable[[Contents], tuple[Contents, Record | None, Record | None]]:
+    """For `Journal.rewrite`: drop exactly `shown` (by identity and content), nothing else.
+
+    If it is gone, or changed since it was shown (rated on another device, say), nothing
+    is removed: `rewrite` then returns None.
+    """
+    wanted = json_line(shown)
+
+    def change(contents: Contents) -> tuple[Contents, Record | None, Record | None]:
+        for session in contents.sessions:
+            if identity(session) == identity(shown) and json_line(session) == wanted:
+                kept = [s for s in contents.sessions if s is not session]
+                return replace(contents, sessions=kept), session, None
+        return contents, None, None
+
+    return change
 
 
 def _read_fd(fd: int) -> bytes:

@@ -1,6 +1,6 @@
 """The countdown as plain lines, for when standard output is not a terminal.
 
-Kept apart from `display` so a scripted session never imports Rich.
+Kept apart from `screen` so a scripted session never imports Rich.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TextIO
 
 from matlog.clock import Clock
 from matlog.durations import format_clock, format_duration
-from matlog.timer import Countdown
+from matlog.session.timer import Countdown
 
 
 class PlainScreen:

@@ -1,16 +1,43 @@
-"""Sleep ratings: one per night; rating a night again replaces its rating."""
+"""Nights and their sleep ratings: one per night; rating a night again replaces its rating."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from matlog.errors import UsageError
 from matlog.journal import Contents, Journal
 from matlog.lightclass import replace
 from matlog.records import Record, Sleep, new_id
+
+
+def parse_sleep_rating(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"sleep must be a whole number 0–10, got {text!r}") from None
+    if not 0 <= value <= 10:
+        raise UsageError(f"sleep must be from 0 to 10, got {value}")
+    return value
+
+
+def night_to_rate(night: str | None, today: date) -> date:
+    """The night `--night` names (default: last night, the evening before today)."""
+    if night is None:
+        return today - timedelta(days=1)
+    try:
+        night_date = date.fromisoformat(night)
+    except ValueError:
+        raise UsageError(f"--night must be a date YYYY-MM-DD, got {night!r}") from None
+    if night_date > today:
+        raise UsageError(
+            f"the night of {night_date} has not come yet",
+            hint="--night is the evening's date, e.g. yesterday's",
+        )
+    return night_date
 
 
 def record_sleep(
