@@ -6,18 +6,28 @@ stopped early, one for discomfort, one interrupted; ratings before and after on 
 sessions, with a modest, noisy fall in pain and stress; sleep on most mornings.
 
     python tests/journal_factory.py /tmp/stats60.toml [--end 2026-11-23] [--seed 7]
+
+From the repository root, with any Python 3.11+: run as a script it imports matlog from
+this checkout's src/ and needs no third-party package (it writes the TOML itself). `--end`
+is the evening of the last session, yesterday (in Berlin) by default, so that every
+session has started and ended before now; an `--end` of today or later is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from matlog.journal import Journal
+if __name__ == "__main__":  # a script: this checkout's matlog, installed or not
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from matlog.journal import TOML_PREAMBLE, kind_name, record_to_dict
 from matlog.records import Record, Session, Sleep
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -136,17 +146,49 @@ def realistic_journal(
     return records
 
 
+def journal_text(records: list[Record]) -> str:
+    """The journal file, as matlog writes it, without matlog's tomli-w (not in every Python):
+    matlog's own field order, and the few value types this factory makes."""
+    blocks = []
+    for record in records:
+        lines = [f"[[{kind_name(record)}]]"]
+        lines += [f"{key} = {_toml(value)}" for key, value in record_to_dict(record).items()]
+        blocks.append("\n".join(lines) + "\n")
+    return TOML_PREAMBLE + "\n" + "\n".join(blocks)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        raise TypeError("the factory makes no booleans")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9 _.,-]*", value):
+        return f'"{value}"'  # nothing to escape
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"the factory cannot write {value!r} to TOML")
+
+
 def write_journal(path: Path, records: list[Record]) -> None:
-    Journal(path).append(records)
+    with path.open("x", encoding="utf-8") as out:
+        out.write(journal_text(records))
 
 
 def main(argv: list[str] | None = None) -> int:
+    yesterday = datetime.now(BERLIN).date() - timedelta(days=1)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
-    parser.add_argument("--end", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--end", type=date.fromisoformat, default=yesterday)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sessions", type=int, default=60)
     args = parser.parse_args(argv)
+    if args.end > yesterday:
+        # The last session is that evening (up to 23:30 in Berlin): it would not be over.
+        parser.error(f"--end {args.end} has not passed yet; the latest is {yesterday}")
     if args.path.exists():
         print(f"{args.path} exists; not overwriting it", file=sys.stderr)
         return 1

@@ -134,7 +134,7 @@ def start_command(
         str | None,
         typer.Argument(
             metavar="[DURATION]",
-            help="15 (minutes), 15m, 90s, 1m30s, 1h or 12:30; default: the plan's.",
+            help="15 (minutes), 1.5, 15m, 15 min, 90s, 1m30s, 1h or 12:30; default: the plan's.",
             show_default=False,
         ),
     ] = None,
