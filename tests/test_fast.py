@@ -99,6 +99,14 @@ def test_the_journal_option_both_spellings(
         ["stats", "--json", "--since"],
         ["stats", "--json", "-t"],
         ["stats", "--json", "-tx"],
+        ["stats", "--json", "-t=bedtime"],  # click's tag is "=bedtime"
+        ["stats", "--json", "--since="],
+        ["stats", "--json", "--tag", "-x"],
+        ["stats", "--json", "--"],
+        ["stats", "--json", "-h"],
+        ["--journal=", "plan", "--json"],  # click's journal is "." (a folder)
+        ["--journal", "", "stats", "--json"],
+        ["--journal", "-h", "plan", "--json"],
         ["--journal"],
         ["log", "--json"],
         [],
