@@ -19,18 +19,27 @@ from matlog.errors import report
 if TYPE_CHECKING:
     from matlog.env import Env
 
-_STATS_VALUES = {"--since": "since", "--until": "until", "--last": "last", "--area": "area"}
-_STATS_TAGS = ("--tag", "-t")
+# The options `stats` takes a value for, and the keyword each fills.
+_STATS_OPTIONS = {
+    "--since": "since",
+    "--until": "until",
+    "--last": "last",
+    "--area": "area",
+    "--tag": "tags",
+    "-t": "tags",
+}
 
 
 def run(argv: Sequence[str]) -> int | None:
     """The exit code, or None if this is not a plain `plan --json` or `stats --json`."""
     args = list(argv)
     journal: str | None = None
-    if len(args) >= 2 and args[0] == "--journal":
+    if args[:1] == ["--journal"] and len(args) >= 2:
         journal, args = args[1], args[2:]
     elif args and args[0].startswith("--journal="):
-        journal, args = args[0].split("=", 1)[1], args[1:]
+        journal, args = args[0].removeprefix("--journal="), args[1:]
+    if journal is not None and not _plain(journal):
+        return None
     if args == ["plan", "--json"]:
         return _guarded("plan", _plan, journal)
     if args[:1] == ["stats"] and "--json" in args:
@@ -50,24 +59,38 @@ class _Options(TypedDict, total=False):
 
 
 def _stats_options(args: list[str]) -> _Options | None:
+    """The spellings click reads the obvious way: `--name value`, `--name=value`, `-t value`.
+
+    Anything else is Typer's: `-t=x` and `-tx` (click's values there are `=x` and `x`),
+    `--`, `--json=...`, help, positionals, unknown options, and values that are empty or
+    begin with a dash (click would take `--since --json` as the date "--json").
+    """
     options: _Options = {"tags": []}
     rest = iter(args)
     for arg in rest:
         if arg == "--json":
             continue
-        name, eq, value = arg.partition("=")
-        if name not in _STATS_VALUES and name not in _STATS_TAGS:
-            return None
-        if not eq:
-            following = next(rest, None)
-            if following is None or following.startswith("-"):
-                return None  # a missing value: Typer's message says so
-            value = following
-        if name in _STATS_TAGS:
-            options["tags"].append(value)
+        if arg == "-t":
+            name, value = arg, next(rest, None)
+        elif arg.startswith("--"):  # only long options split at `=`
+            name, eq, value = arg.partition("=")
+            if not eq:
+                value = next(rest, None)
         else:
-            options[_STATS_VALUES[name]] = value  # type: ignore[literal-required]
+            return None
+        if name not in _STATS_OPTIONS or value is None or not _plain(value):
+            return None
+        key = _STATS_OPTIONS[name]
+        if key == "tags":
+            options["tags"].append(value)
+        else:  # given twice, the last wins, as in click
+            options[key] = value  # type: ignore[literal-required]
     return options
+
+
+def _plain(value: str) -> bool:
+    """A value that means the same to click and to a reader: not empty, not dash-led."""
+    return value != "" and not value.startswith("-")
 
 
 def _guarded(command: str, body: Callable[[Env], None], journal: str | None) -> int:
