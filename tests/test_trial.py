@@ -473,3 +473,85 @@ def test_caveats_say_the_limits() -> None:
     assert "blinded" in CAVEATS
     assert "expect" in CAVEATS
     assert "for you" in CAVEATS
+
+
+# ---------------------------------------------------------------------------------------
+# Simulation: the analysis does what it claims, over thousands of simulated trials
+
+SIMULATED_PAIRS = 14
+SIMULATED_TRIALS = 2000
+
+
+def simulate(
+    rng: random.Random,
+    effect: float,
+    missing: float = 0.0,
+    deviating: float = 0.0,
+) -> dict[str, object]:
+    """One simulated 14-pair trial's report for the outcome `stress`.
+
+    A night's value is a whole-number change: round(pair level + night noise + the effect
+    if the mat was actually used). The pair level (sd 1.5) is what pairing removes; the
+    night noise has sd 2. Nights go missing completely at random with chance `missing`, and
+    with chance `deviating` the user does the other condition than the one drawn.
+    """
+    schedule = draw_schedule(SIMULATED_PAIRS, rng.randrange(2**32))
+    trial = make_trial(schedule)
+    nights = []
+    for index, drawn in enumerate(schedule):
+        if index % 2 == 0:
+            level = rng.gauss(0.0, 1.5)
+        if rng.random() < missing:
+            nights.append(NightData(night=trial.night_of(index), drawn=drawn))
+            continue
+        done: Condition = drawn
+        if rng.random() < deviating:
+            done = "control" if drawn == "mat" else "mat"
+        value = round(level + rng.gauss(0.0, 2.0) + (effect if done == "mat" else 0.0))
+        when = trial.night_of(index)
+        nights.append(NightData(night=when, drawn=drawn, done=done, changes={"stress": value}))
+    report = analyse(trial, nights, FIRST + timedelta(days=60), {"stress": "lower"})
+    return report["outcomes"]["stress"]  # type: ignore[return-value]
+
+
+@pytest.mark.slow  # some seconds: 8,000 simulated trials through the whole analysis
+def test_simulation_size_coverage_and_the_intention_to_treat_target() -> None:
+    rng = random.Random(4242)
+
+    # 1. No effect: the exact randomisation test rejects at most 5% of the time.
+    null = [simulate(rng, effect=0.0) for _ in range(SIMULATED_TRIALS)]
+    rejected = sum(o["p_randomisation"] <= 0.05 for o in null) / SIMULATED_TRIALS  # type: ignore[operator]
+    print(f"\nFIGURE size: randomisation test rejects {rejected:.1%} at the 5% level, no effect")
+    assert rejected <= 0.065
+
+    # 2. A planted effect of −1 (integer, so rounding leaves it exactly −1): the 95%
+    #    t-interval covers it about 95% of the time, and the test finds it this often.
+    planted = [simulate(rng, effect=-1.0) for _ in range(SIMULATED_TRIALS)]
+    covered = sum(o["ci95"][0] <= -1.0 <= o["ci95"][1] for o in planted) / SIMULATED_TRIALS  # type: ignore[index]
+    power = sum(o["p_randomisation"] <= 0.05 for o in planted) / SIMULATED_TRIALS  # type: ignore[operator]
+    print(f"FIGURE coverage: 95% t-interval covers a planted effect of -1 in {covered:.1%}")
+    print(f"FIGURE power: 14 pairs, effect -1, night sd 2: test finds it {power:.1%} of trials")
+    assert 0.93 <= covered <= 0.97
+
+    # 3. Nights missing completely at random (15%) leave the target where it was (−2):
+    #    complete pairs are a random subset of pairs.
+    mcar = [simulate(rng, effect=-2.0, missing=0.15) for _ in range(SIMULATED_TRIALS)]
+    mcar_mean = math.fsum(o["effect"] for o in mcar if o["effect"] is not None) / len(mcar)  # type: ignore[misc]
+    print(f"FIGURE missing at random: mean estimate {mcar_mean:.3f}, target -2")
+    assert mcar_mean == pytest.approx(-2.0, abs=0.08)
+
+    # 4. Add deviations (10% of nights done the other way) analysed as drawn: the estimate
+    #    targets the effect of being assigned the mat, −2 · (1 − 2 · 0.1) = −1.6. Deviations
+    #    dilute it towards zero (they never push it past the truth), and the interval covers
+    #    that intention-to-treat target about 95% of the time.
+    itt = [simulate(rng, effect=-2.0, missing=0.15, deviating=0.1) for _ in range(SIMULATED_TRIALS)]
+    estimates = [o["effect"] for o in itt if o["effect"] is not None]
+    itt_mean = math.fsum(estimates) / len(estimates)  # type: ignore[arg-type]
+    itt_covered = sum(
+        o["ci95"] is not None and o["ci95"][0] <= -1.6 <= o["ci95"][1]  # type: ignore[index]
+        for o in itt
+    ) / sum(o["ci95"] is not None for o in itt)
+    print(f"FIGURE missing + deviations: mean estimate {itt_mean:.3f}, ITT target -1.6")
+    print(f"FIGURE missing + deviations: 95% interval covers the ITT target in {itt_covered:.1%}")
+    assert itt_mean == pytest.approx(-1.6, abs=0.08)
+    assert 0.93 <= itt_covered <= 0.97

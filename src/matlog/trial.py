@@ -600,7 +600,8 @@ def analyse(
     """
     by_night = _by_night(trial, nights)
     states: list[NightState] = []
-    counted: dict[date, NightData | None] = {}  # the nights so far, data or not
+    # The nights so far, by index in the schedule, with their data (None: nothing at all).
+    counted: dict[int, NightData | None] = {}
     deviations: list[Deviation] = []
     missed: list[str] = []
     for index, drawn in enumerate(trial.schedule):
@@ -610,7 +611,7 @@ def analyse(
         states.append(state)
         if state in ("to_come", "not_run"):
             continue
-        counted[night] = data
+        counted[index] = data
         if state == "deviation":
             deviations.append(
                 Deviation(night=night.isoformat(), drawn=drawn, done=data.done if data else None)
@@ -663,45 +664,42 @@ def _better(name: str, metrics: Mapping[str, Better]) -> Better:
 
 def _outcome(
     trial: Trial,
-    counted: Mapping[date, NightData | None],
+    counted: Mapping[int, NightData | None],
     name: str,
     better: Better,
     worthwhile: float,
 ) -> OutcomeReport:
+    day = [trial.first_night + timedelta(days=i) for i in range(trial.nights)]
     differences: list[Difference] = []
     mat_values: list[int] = []
     control_values: list[int] = []
     missing: list[str] = []
     unpaired: list[str] = []
     for pair in range(trial.pairs):
-        both = [trial.night_of(2 * pair), trial.night_of(2 * pair + 1)]
         values: dict[Condition, int] = {}
-        for night in both:
-            if night not in counted:
+        where: dict[Condition, int] = {}
+        for index in (2 * pair, 2 * pair + 1):
+            if index not in counted:
                 continue  # to come or not run: neither missing nor unpaired
-            value = _value(counted[night], name)
+            value = _value(counted[index], name)
             if value is None:
-                missing.append(night.isoformat())
+                missing.append(day[index].isoformat())
             else:
-                values[trial.schedule[(night - trial.first_night).days]] = value
+                values[trial.schedule[index]] = value
+                where[trial.schedule[index]] = index
         if len(values) == 2:
-            mat_night, control_night = sorted(both, key=lambda n: trial.condition_on(n) != "mat")
             differences.append(
                 Difference(
                     pair=pair + 1,
-                    mat_night=mat_night.isoformat(),
-                    control_night=control_night.isoformat(),
+                    mat_night=day[where["mat"]].isoformat(),
+                    control_night=day[where["control"]].isoformat(),
                     d=values["mat"] - values["control"],
                 )
             )
             mat_values.append(values["mat"])
             control_values.append(values["control"])
         else:
-            unpaired.extend(
-                night.isoformat()
-                for night in both
-                if night in counted and _value(counted[night], name) is not None
-            )
+            unpaired.extend(day[index].isoformat() for index in where.values())
     d = [item["d"] for item in differences]
     n = len(d)
     effect, interval = mean_interval(d)
@@ -725,7 +723,7 @@ def _outcome(
     )
 
 
-def _carryover(trial: Trial, counted: Mapping[date, NightData | None], name: str) -> Carryover:
+def _carryover(trial: Trial, counted: Mapping[int, NightData | None], name: str) -> Carryover:
     """Control-night values (of the primary outcome) split by the night just before.
 
     Every control night so far with a value counts, complete pair or not, when the night
@@ -733,11 +731,10 @@ def _carryover(trial: Trial, counted: Mapping[date, NightData | None], name: str
     lingers into the next night, control nights after a mat night look more like mat nights.
     """
     after: dict[Condition, list[int]] = {"mat": [], "control": []}
-    for index in range(1, trial.nights):
-        night = trial.night_of(index)
-        if trial.schedule[index] != "control" or night not in counted:
+    for index, data in counted.items():
+        if index == 0 or trial.schedule[index] != "control":
             continue
-        value = _value(counted[night], name)
+        value = _value(data, name)
         if value is not None:
             after[trial.schedule[index - 1]].append(value)
 
