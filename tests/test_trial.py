@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
 
 import pytest
+from conftest import make_session
 
 from matlog.config import DEFAULT_METRICS
+from matlog.records import Sleep
 from matlog.struct import replace
 from matlog.trial import (
     CAVEATS,
@@ -21,6 +23,7 @@ from matlog.trial import (
     NightData,
     Trial,
     analyse,
+    collect_nights,
     draw_schedule,
     fingerprint,
     half_effects,
@@ -426,6 +429,55 @@ def test_status_has_no_estimate_and_hides_nights_to_come() -> None:
     after = status(trial, nights, FIRST + timedelta(days=30))
     assert after["tonight"] is None
     assert after["over"] is True
+
+
+def test_is_over_and_an_early_look_is_carried_in_the_report() -> None:
+    trial = make_trial(SCHEDULE)  # nights 2026-12-03 to 2026-12-08
+    assert not trial.is_over(date(2026, 12, 8))  # the last night's pair is not complete yet
+    assert trial.is_over(date(2026, 12, 9))
+    assert replace(trial, stopped=date(2026, 12, 5)).is_over(date(2026, 12, 5))
+    peeked = replace(trial, unblinded=datetime(2026, 12, 5, 8, 2, tzinfo=CET))
+    report = analyse(peeked, [], date(2026, 12, 5), DEFAULT_METRICS)
+    assert report["trial"]["unblinded"] == "2026-12-05T08:02:00+01:00"
+    assert report["over"] is False
+
+
+def test_collect_nights_takes_the_first_trial_session_of_each_night() -> None:
+    trial = make_trial(SCHEDULE)
+    at = datetime(2026, 12, 3, 22, 0, tzinfo=CET)
+    sessions = [
+        # Night 1 (mat), after midnight so by day_starts 04:00 still the 3rd: the trial
+        # session; a later ordinary session the same night does not count.
+        make_session(
+            at + timedelta(hours=2, minutes=30),
+            before={"stress": 6, "pain": 3},
+            after={"stress": 3},
+            extra={"trial": trial.id, "condition": "mat"},
+        ),
+        make_session(at + timedelta(hours=3), before={"stress": 9}, after={"stress": 0}),
+        # Night 2 (control): the user did the mat instead, a deviation.
+        make_session(
+            at + timedelta(days=1),
+            before={"stress": 5},
+            after={"stress": 5},
+            extra={"trial": trial.id, "condition": "mat"},
+        ),
+        # Another trial's session is not this trial's.
+        make_session(at + timedelta(days=2), extra={"trial": "OTHER", "condition": "mat"}),
+    ]
+    sleeps = [
+        Sleep(night=date(2026, 12, 3), rating=6),
+        Sleep(night=date(2026, 12, 3), rating=7),  # rated again: the latest counts
+        Sleep(night=date(2026, 12, 5), rating=4),
+    ]
+    nights = collect_nights(trial, sessions, sleeps, time(4, 0))
+    assert len(nights) == 6
+    assert nights[0] == NightData(FIRST, "mat", "mat", {"stress": -3}, 7)
+    assert nights[1] == NightData(date(2026, 12, 4), "control", "mat", {"stress": 0}, None)
+    assert nights[2] == NightData(date(2026, 12, 5), "control", None, {}, 4)
+    bad = [make_session(at, extra={"trial": trial.id, "condition": "nap"})]
+    with pytest.raises(ValueError, match="condition"):
+        collect_nights(trial, bad, [], time(4, 0))
 
 
 # ---------------------------------------------------------------------------------------

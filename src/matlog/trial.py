@@ -11,7 +11,8 @@ night and one control night in a drawn order. The analysis follows the design:
 - labels are the DRAWN conditions (intention to treat): a night where the user did the other
   condition is a deviation, listed, and still analysed as drawn, so the comparison keeps the
   protection randomisation gave it. What it estimates is then the effect of being *asked* to
-  use the mat, which deviations dilute towards zero; it is never biased by them;
+  use the mat: deviations usually dilute it towards zero, but they cannot undo the fairness
+  of the draw, as sorting nights by what was done would;
 - the p-value is the exact sign-flip randomisation test, counted over sums, never 2^n;
 - the interval is Student-t, and `p_worthwhile` the t posterior under a flat prior.
 """
@@ -22,11 +23,12 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any, Literal, TypedDict
 
 from matlog.config import Better
+from matlog.records import Session, Sleep
 from matlog.struct import dataclass, field
 from matlog.tdist import t_cdf, t_critical
 
@@ -205,6 +207,60 @@ class NightData:
     done: Condition | None = None
     changes: dict[str, int] = field(default_factory=dict)
     sleep: int | None = None
+
+
+def collect_nights(
+    trial: Trial, sessions: Iterable[Session], sleeps: Iterable[Sleep], day_starts: time
+) -> list[NightData]:
+    """The trial's nights from journal records (SPEC "During the trial").
+
+    A night's trial session is the first session of that night (by the `day_starts` rule,
+    on its own stored offset) that names this trial (`trial = ID`); its `condition` is what
+    was done. Later sessions that night are ordinary sessions. A night rated twice for sleep
+    counts its latest rating in the file, as `stats` does. Until records.py gives sessions
+    `trial` and `condition` fields, they are read from `extra`, where the journal keeps
+    fields it does not know.
+    """
+    from matlog.stats import day_of  # here: trial commands only
+
+    first: dict[date, Session] = {}
+    for session in sessions:
+        if _session_field(session, "trial") != trial.id:
+            continue
+        night = day_of(session.started, day_starts)
+        if trial.index_of(night) is None:
+            continue
+        if night not in first or session.started < first[night].started:
+            first[night] = session
+    rated = {sleep.night: sleep.rating for sleep in sleeps}
+    nights: list[NightData] = []
+    for index, drawn in enumerate(trial.schedule):
+        night = trial.night_of(index)
+        trial_session = first.get(night)
+        done: Condition | None = None
+        changes: dict[str, int] = {}
+        if trial_session is not None:
+            condition = _session_field(trial_session, "condition")
+            if condition not in CONDITIONS:
+                # `check` reports this first; here it is refused rather than guessed.
+                raise ValueError(
+                    f"line {trial_session.line}: condition must be mat or control, "
+                    f"got {condition!r}"
+                )
+            done = condition
+            changes = {
+                name: trial_session.after[name] - before
+                for name, before in trial_session.before.items()
+                if name in trial_session.after
+            }
+        nights.append(
+            NightData(night=night, drawn=drawn, done=done, changes=changes, sleep=rated.get(night))
+        )
+    return nights
+
+
+def _session_field(session: Session, name: str) -> Any:
+    return getattr(session, name, None) or session.extra.get(name)
 
 
 def night_state(trial: Trial, night: date, data: NightData | None, today: date) -> NightState:
