@@ -504,7 +504,7 @@ def test_verdict_says_fell_more_in_the_better_direction() -> None:
     assert "95% CI 0.6 to 1.6 points" in text
     assert "by the randomisation test" in text
     assert "would be unusual" in text
-    assert "The chance that the mat's effect is at least 1 point" in text
+    assert "The chance that the mat's true effect is at least 1 point (stress lower on mat" in text
 
 
 def test_verdict_no_clear_difference_and_too_few_pairs() -> None:
@@ -515,7 +515,7 @@ def test_verdict_no_clear_difference_and_too_few_pairs() -> None:
     assert "No complete pair" in verdict(outcome_of([]), "stress", 1.0)  # type: ignore[arg-type]
     better = verdict(outcome_of([2, 1, 3, 2, 1, 2], "higher"), "mood", 1.0)  # type: ignore[arg-type]
     assert better.startswith("Mood rose 1.8 points more on mat nights")
-    assert "(mood higher): " in better
+    assert "(mood higher on mat nights): " in better
     worse = verdict(outcome_of([2, 1, 3, 2, 1, 2]), "stress", 1.0)  # type: ignore[arg-type]
     assert worse.startswith("Stress fell 1.8 points less on mat nights")
     assert "95% CI 1 to 2.6 points" in worse
@@ -607,3 +607,21 @@ def test_simulation_size_coverage_and_the_intention_to_treat_target() -> None:
     print(f"FIGURE missing + deviations: 95% interval covers the ITT target in {itt_covered:.1%}")
     assert itt_mean == pytest.approx(-1.6, abs=0.08)
     assert 0.93 <= itt_covered <= 0.97
+
+
+def test_verdict_for_sleep_speaks_of_ratings_after_the_nights() -> None:
+    schedule: tuple[Condition, ...] = ("mat", "control") * 6
+    trial = make_trial(schedule, control="none", outcome=SLEEP)
+    ratings = [(7, 5), (6, 6), (8, 6), (7, 4), (6, 5), (7, 6)]  # d = 2, 0, 2, 3, 1, 1
+    nights = []
+    for k, (mat, control) in enumerate(ratings):
+        nights.append(night(2 * k, sleep=mat, schedule=schedule))
+        nights.append(night(2 * k + 1, done=None, sleep=control, schedule=schedule))
+    report = analyse(trial, nights, FIRST + timedelta(days=30), DEFAULT_METRICS)
+    text = verdict(report["outcomes"][SLEEP], SLEEP, 1.0)
+    assert text.startswith(
+        "Sleep was rated 1.5 points higher after mat nights than after control nights"
+    )
+    assert "p = 0.06" in text  # 4 of 64 sign assignments reach |Σ| = 9 (zero doubles them)
+    assert "(sleep rated higher after mat nights)" in text
+    assert randomisation_p([2, 0, 2, 3, 1, 1]) == Fraction(4, 64)

@@ -888,9 +888,13 @@ def verdict(outcome: OutcomeReport, name: str, worthwhile: float) -> str:
     chance = outcome["p_worthwhile"]
     if chance is not None:
         direction = "lower" if lower else "higher"
-        what = f"{name} {direction}" if name != SLEEP else "sleep rated higher"
+        what = (
+            f"{name} {direction} on mat nights"
+            if name != SLEEP
+            else "sleep rated higher after mat nights"
+        )
         text += (
-            f" The chance that the mat's effect is at least {_points(worthwhile)} "
+            f" The chance that the mat's true effect is at least {_points(worthwhile)} "
             f"({what}): {_percent(chance)}."
         )
     else:
