@@ -353,6 +353,13 @@ def test_report_while_running_leaves_nights_to_come_out() -> None:
     assert report["outcomes"]["stress"]["missing_nights"] == []
     assert report["outcomes"]["stress"]["n_pairs"] == 1
     assert report["over"] is False
+    # Tonight's session is done: the night counts, but its sleep is not rated until the
+    # morning, so it is not missing for sleep (nights 1-3 had no sleep rating: missing).
+    done_tonight = [*nights, night(3, stress=-4)]
+    tonight = analyse(trial, done_tonight, FIRST + timedelta(days=3), DEFAULT_METRICS)
+    assert tonight["outcomes"]["stress"]["n_pairs"] == 2
+    sleep_missing = tonight["outcomes"][SLEEP]["missing_nights"]
+    assert sleep_missing == ["2026-12-03", "2026-12-04", "2026-12-05"]
 
 
 def test_report_of_a_stopped_trial_covers_nights_up_to_the_stop() -> None:

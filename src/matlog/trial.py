@@ -677,8 +677,7 @@ def analyse(
 
     names = outcome_names(trial, metrics)
     outcomes = {
-        name: _outcome(trial, counted, name, _better(name, metrics), trial.worthwhile)
-        for name in names
+        name: _outcome(trial, counted, name, _better(name, metrics), today) for name in names
     }
     counts = _counts(states, trial.nights)
     return Report(
@@ -723,9 +722,11 @@ def _outcome(
     counted: Mapping[int, NightData | None],
     name: str,
     better: Better,
-    worthwhile: float,
+    today: date,
 ) -> OutcomeReport:
     day = [trial.first_night + timedelta(days=i) for i in range(trial.nights)]
+    # Tonight's sleep is rated tomorrow morning: not missing yet, even after its session.
+    waiting = trial.index_of(today) if name == SLEEP else None
     differences: list[Difference] = []
     mat_values: list[int] = []
     control_values: list[int] = []
@@ -739,7 +740,8 @@ def _outcome(
                 continue  # to come or not run: neither missing nor unpaired
             value = _value(counted[index], name)
             if value is None:
-                missing.append(day[index].isoformat())
+                if index != waiting:
+                    missing.append(day[index].isoformat())
             else:
                 values[trial.schedule[index]] = value
                 where[trial.schedule[index]] = index
@@ -768,7 +770,7 @@ def _outcome(
         effect=effect,
         ci95=list(interval) if interval else None,
         p_randomisation=float(p) if p is not None else None,
-        p_worthwhile=worthwhile_probability(d, better, worthwhile),
+        p_worthwhile=worthwhile_probability(d, better, trial.worthwhile),
         better=better,
         lag1_autocorrelation=lag1_autocorrelation(d),
         first_half_effect=first,
