@@ -19,6 +19,19 @@ CET = timezone(timedelta(hours=1))
 _SLOW = ("reliability", "test_e2e.py")
 
 
+def pytest_assertrepr_compare(op: str, left: Any, right: Any) -> list[str] | None:
+    """A failing `==` between two light classes (records, stats) names the fields that differ,
+    as pytest does for dataclasses; `_fields` is what `matlog.lightclass` gives them."""
+    if op != "==" or type(left) is not type(right) or not hasattr(left, "_fields"):
+        return None
+    lines = [f"{type(left).__name__} instances differ in:"]
+    for name in left._fields:
+        mine, theirs = getattr(left, name), getattr(right, name)
+        if mine != theirs:
+            lines.append(f"  {name}: {mine!r} != {theirs!r}")
+    return lines
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The reliability suite and the end-to-end tests are `slow`: `-m "not slow"` is the
     inner loop, CI runs everything."""

@@ -363,7 +363,7 @@ def test_a_read_only_folder_is_named_when_undo_cannot_replace_the_file(
 
     from conftest import make_session
 
-    import matlog.journal.store as jmod
+    import matlog.privatefiles as jmod
     from matlog.journal import Journal
 
     Journal(journal_path).append([make_session(), make_session()])
@@ -389,7 +389,7 @@ def test_edit_names_the_folder_it_cannot_write(invoke, journal_path, monkeypatch
     import errno
     import os as real_os
 
-    import matlog.editing as editing
+    import matlog.privatefiles as editing
 
     journal_path.write_text("format = 1\n")
     monkeypatch.setenv("EDITOR", "true")

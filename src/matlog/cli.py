@@ -444,10 +444,11 @@ def export_command(
             f"{output} is the journal itself: exporting there would replace it",
             hint="choose another file with -o, e.g. backup.csv",
         )
+    from matlog.privatefiles import replace_atomically
+
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        # Whole or not at all: a failed export leaves an existing backup as it was.
+        replace_atomically(Path(os.path.realpath(output)), text.encode(), keep_mode=True)
     except OSError as exc:
         raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
     count = len(contents.sessions) + len(contents.sleeps)

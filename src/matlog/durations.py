@@ -82,7 +82,7 @@ def _seconds(parts: list[tuple[str, int]]) -> tuple[int, bool]:
     if not any("." in number for number, _ in parts):
         total = sum(_int(number) * factor for number, factor in parts)
         return min(total, MAX_SECONDS + 1), total > 0
-    # Decimals only: importing decimal costs every command 2 ms, and config parses "10s".
+    # Decimals only: importing decimal costs every command start-up time, and config parses "10s".
     from decimal import ROUND_HALF_UP, Decimal, localcontext
 
     # Enough digits that the products and the sum are exact, however long the numbers are.

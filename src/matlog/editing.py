@@ -14,6 +14,7 @@ import subprocess
 from matlog import paths
 from matlog.errors import JournalError, UsageError
 from matlog.journal import Journal, parse
+from matlog.privatefiles import create_new
 from matlog.prompts import Prompter
 
 
@@ -39,9 +40,8 @@ def edit_journal(journal: Journal, prompter: Prompter) -> str:
     paths.ensure_private_dir(folder)
     copy = folder / f".{target.stem}.edit-{os.getpid()}{target.suffix}"
     try:
-        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(original)
+        copy.unlink(missing_ok=True)  # a copy left by a killed matlog that had our pid
+        create_new(copy, original, durable=False)
     except OSError as exc:
         copy.unlink(missing_ok=True)
         raise JournalError(

@@ -1,11 +1,15 @@
 """`@dataclass`: the part of `dataclasses` matlog uses, without its import cost.
 
-`import dataclasses` brings in inspect, ast, dis and tokenize: about 10 ms, most of a bare
-Python start, paid by every command, the scripted `plan --json` and `stats --json` whose
-budget is 6 x `python -c pass` included (bench/run.py). This makes the same declarative
-classes: `__init__` from the annotated fields (defaults, `field(default_factory=...)`),
-`__repr__`, `__eq__`, optional `__slots__` and `frozen`, and `replace`. Type checkers see
-it as a dataclass (PEP 681). tests/test_struct.py checks it against `dataclasses`.
+`import dataclasses` brings in inspect, ast, dis and tokenize: most of a bare Python start,
+paid by every command, the scripted `plan --json` and `stats --json` included (the figures
+are in bench/run.py). This makes the same declarative classes: `__init__` from the
+annotated fields (defaults, `field(default_factory=...)`), `__repr__`, `__eq__`, optional
+`__slots__` and `frozen`, and `replace` — but no `__post_init__`. Type checkers see it as a
+dataclass (PEP 681). tests/test_lightclass.py checks it against `dataclasses`.
+
+Where it must be used: every module on the start-up path of every command. A ruff rule
+(banned-api `dataclasses`, pyproject.toml) says so; only the live session's modules, which
+run under `matlog start` alone, may import `dataclasses`.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ and the cache of parsed records live in the user state and cache directories.
 
 On Linux the four user directories follow the XDG Base Directory rules, worked out here as
 platformdirs works them out (tests/test_paths.py checks that the answers agree): importing
-platformdirs costs about 8 ms, most of a bare Python start, and every command needs the
-state folder. Elsewhere (macOS, Windows) platformdirs answers.
+platformdirs costs a large share of a bare Python start (bench/run.py), and every command
+needs the state folder. Elsewhere (macOS, Windows) platformdirs answers.
 """
 
 from __future__ import annotations

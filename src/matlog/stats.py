@@ -4,7 +4,7 @@ Pure and Rich-free (the display lives in `stats_display`). Built to stay fast on
 journals: one pass over the sessions folds each into a small "profile" tuple, counted in a
 `Counter`; every mean, interval and comparison is then worked out from those counts, whose
 number is bounded by the distinct (duration, labels, ratings) combinations, not by sessions.
-`statistics` is not used: it costs ~9 ms to import, more than the arithmetic here.
+`statistics` is not used: importing it costs more than the arithmetic here.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from matlog.journal import Journal, serialise
 from matlog.records import Record, Session, Sleep, new_id
@@ -55,3 +56,19 @@ def figure(text: str) -> None:
 
 
 __all__ = ["CET", "SOAK", "figure", "scale", "sessions", "write_journal"]
+
+
+def journal_writes_through(os_module: Any, store: Any) -> None:
+    """Make the journal store's file operations (its own and its private-file writer's) go
+    through `os_module`, leaving the cache's writes alone: fault and crash tests trace and
+    break exactly the journal's steps."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("matlog.privatefiles")
+    assert spec is not None and spec.loader is not None
+    files = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(files)
+    files.os = os_module  # type: ignore[attr-defined]
+    store.os = os_module
+    store.replace_atomically = files.replace_atomically  # type: ignore[attr-defined]
+    store.fsync_dir = files.fsync_dir  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from rel_util import CET, figure, scale, sessions, write_journal
+from rel_util import CET, figure, journal_writes_through, scale, sessions, write_journal
 
 import matlog.journal.store as jmod
 from matlog.journal import Journal, json_line, kind_of, parse, remove_last_session
@@ -45,7 +45,7 @@ def _writer(path: Path, mode: str, job: str, signal_fd: int) -> None:
     fake = Os()
     fake.write = announcing(real_write, "at-write")  # type: ignore[attr-defined]
     fake.fsync = announcing(real_fsync, "at-fsync")  # type: ignore[attr-defined]
-    jmod.os = fake  # type: ignore[assignment]
+    journal_writes_through(fake, jmod)
     journal = Journal(path)
     i = 0
     while True:

@@ -1,7 +1,8 @@
 """ENOSPC, EIO and EROFS at every step of writing: the journal stays byte-identical.
 
-The steps are found by tracing a successful append (or undo) through `matlog.journal`'s
-`os` and `fcntl`; then each call in the trace is made to fail in turn, with each errno.
+The steps are found by tracing a successful append (or undo) through the `os` and `fcntl`
+of `matlog.journal.store` and its private-file writer; then each call in the trace is made
+to fail in turn, with each errno.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rel_util import figure, sessions, write_journal
+from rel_util import figure, journal_writes_through, sessions, write_journal
 
 import matlog.journal.store as jmod
 from matlog import paths
@@ -63,7 +64,9 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Callable[[int | None, int | str],
     trace: list[str] = []
     fake_os = Faulty(os, STEPS["os"], trace)
     fake_fcntl = Faulty(fcntl, STEPS["fcntl"], trace)
-    monkeypatch.setattr(jmod, "os", fake_os)
+    for name in ("os", "replace_atomically", "fsync_dir"):  # put back after the test
+        monkeypatch.setattr(jmod, name, getattr(jmod, name))
+    journal_writes_through(fake_os, jmod)
     monkeypatch.setattr(jmod, "fcntl", fake_fcntl)
 
     def arm(fail_at: int | None, error: int | str = errno.EIO) -> list[str]:

@@ -21,12 +21,12 @@ from matlog.journal.fields import (
 )
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import identity, load_file, parse, serialise
+from matlog.journal.rescue import save_rescue
 from matlog.journal.store import (
     Journal,
     latest_session,
     remove_last_session,
     remove_session,
-    save_rescue,
 )
 from matlog.journal.toml import TOML_PREAMBLE, toml_block
 from matlog.records import Record, Session, Sleep

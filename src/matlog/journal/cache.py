@@ -54,9 +54,10 @@ from matlog.journal import jsonl, toml
 from matlog.journal.fields import Contents, Kind, ParseFacts, Problem
 from matlog.journal.parse import FORMATS, parse
 from matlog.lightclass import dataclass, fields
+from matlog.privatefiles import replace_atomically
 from matlog.records import Record, Session, Sleep
 
-try:  # hashlib would also load OpenSSL (~2 ms of start-up) for a digest it gets from here
+try:  # hashlib would also load OpenSSL (start-up time) for a digest it gets from here
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
@@ -408,20 +409,10 @@ def _save_blob(file: Path, key: tuple[Any, ...], values: Any) -> None:
     """Write the cache atomically; a cache that cannot be written is simply not there."""
     body = marshal.dumps((key, values))
     blob = MAGIC + blake2b(body, digest_size=DIGEST_SIZE).digest() + body
-    tmp = file.with_name(f".{file.name}.tmp-{os.getpid()}")
-    try:
+    # Not durable (no fsync): a cache lost to a power cut costs one full parse.
+    with contextlib.suppress(OSError):
         paths.ensure_private_dir(file.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            view = memoryview(blob)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(tmp, file)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        replace_atomically(file, blob, durable=False)
 
 
 # ---------------------------------------------------------------------------------------

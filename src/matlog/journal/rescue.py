@@ -6,6 +6,8 @@ record is printed on stderr and saved to a private rescue file that `matlog impo
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +15,30 @@ from pathlib import Path
 from matlog import paths
 from matlog.errors import JournalError, JournalWriteError, RecordRescued
 from matlog.journal.parse import serialise
-from matlog.journal.store import Journal, save_rescue
+from matlog.journal.store import Journal, encode_text
+from matlog.privatefiles import create_new
 from matlog.records import Record
+
+
+def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | None:
+    """Write records that could not reach the journal to a file `matlog import` can take.
+
+    Tries each folder in turn (the state folder, then the temp folder); None if none worked.
+    The name ends in random digits and the file is created new (never through a file or
+    link planted there): in a shared temporary folder, nobody can predict or pre-empt it.
+    """
+    text = encode_text(serialise(records, "toml", whole_file=True))
+    # An imported record's id can be any text ("a/b"): keep the file name plain.
+    stem = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
+    for folder in folders:
+        path = folder / f"{stem}-{os.urandom(4).hex()}.toml"
+        try:
+            paths.ensure_private_dir(folder)
+            create_new(path, text)
+        except OSError:
+            continue
+        return path
+    return None
 
 
 def rescue_folders() -> list[Path]:

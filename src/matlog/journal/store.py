@@ -17,7 +17,6 @@ import errno
 import fcntl
 import glob
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +29,7 @@ from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import FORMATS, identity, parse, serialise
 from matlog.lightclass import replace
+from matlog.privatefiles import fsync_dir, replace_atomically
 from matlog.records import Record, Session
 
 T = TypeVar("T")
@@ -172,7 +172,7 @@ class Journal:
                 records = _not_present(records, contents)
                 if not records:
                     return []
-            chunk = _encode(self._chunk_to_append(data, records))
+            chunk = encode_text(self._chunk_to_append(data, records))
             try:
                 written = os.write(fd, chunk)
                 if written != len(chunk):
@@ -186,7 +186,7 @@ class Journal:
                 raise _write_error(self.path, exc) from None
             done = True
             if not data:
-                _fsync_dir(target.parent)
+                fsync_dir(target.parent)
             cache.after_append(known, data + chunk, self.path, self.kind)
         finally:
             os.close(fd)
@@ -241,7 +241,7 @@ class Journal:
         else:
             text = FORMATS[self.kind].record_text(new)
             replacement = [
-                _encode(line + ("\r" if crlf else "")) for line in text.rstrip("\n").split("\n")
+                encode_text(line + ("\r" if crlf else "")) for line in text.rstrip("\n").split("\n")
             ]
         return b"\n".join(lines[:start] + replacement + lines[end:])
 
@@ -262,31 +262,16 @@ class Journal:
                 tail = current[len(original) :].lstrip(b"\r\n")
                 edited = edited + (b"" if edited.endswith(b"\n") else b"\n") + b"\n" + tail
             raise_first(parse(edited, self.path, self.kind)[1])
-            if not self.real_path.exists():
-                self.real_path.touch(mode=0o600)
             self._replace_bytes(edited)
 
     def _replace_bytes(self, data: bytes) -> None:
         target = self.real_path
-        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
         try:
-            mode = os.stat(target).st_mode & 0o7777
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.fchmod(fd, mode)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            replace_atomically(target, data, keep_mode=True)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             error = _write_error(self.path, exc)
-            if exc.filename == str(tmp) and exc.errno in (errno.EACCES, errno.EROFS):
+            temporary = Path(exc.filename or "").name.startswith(f".{target.name}.tmp-")
+            if temporary and exc.errno in (errno.EACCES, errno.EROFS):
                 error.hint = (
                     f"changing a record writes a new file in {target.parent}, which must be "
                     "writable too; the journal is unchanged"
@@ -309,7 +294,7 @@ def _not_present(records: Sequence[Record], contents: Contents) -> list[Record]:
     return new
 
 
-def _encode(text: str) -> bytes:
+def encode_text(text: str) -> bytes:
     """UTF-8, with any lone surrogate as U+FFFD.
 
     Python turns bytes in argv that are not UTF-8 into lone surrogates, which UTF-8 cannot
@@ -369,42 +354,5 @@ def _read_fd(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _write_error(path: Path, exc: OSError) -> JournalWriteError:
     return JournalWriteError(f"cannot write {path}: {exc.strerror or exc}", record_text="")
-
-
-def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | None:
-    """Write records that could not reach the journal to a file `matlog import` can take.
-
-    Tries each folder in turn (the state folder, then the temp folder); None if none worked.
-    """
-    text = _encode(serialise(records, "toml", whole_file=True))
-    # An imported record's id can be any text ("a/b"): keep the file name plain.
-    name = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or str(os.getpid()))
-    name = name[:80] + ".toml"
-    for folder in folders:
-        path = folder / name
-        try:
-            paths.ensure_private_dir(folder)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                if os.write(fd, text) != len(text):
-                    raise OSError(28, "No space left on device")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            continue
-        return path
-    return None

@@ -22,6 +22,7 @@ from matlog.errors import DataError
 from matlog.journal import Journal
 from matlog.lightclass import dataclass, field
 from matlog.paths import ensure_private_dir
+from matlog.privatefiles import create_new, replace_atomically
 from matlog.records import Session
 
 if TYPE_CHECKING:
@@ -30,15 +31,9 @@ if TYPE_CHECKING:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Atomically (temp file + rename), private to the user."""
+    """Whole or not at all (temp file, every byte, fsync, rename), private to the user."""
     ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -160,7 +155,7 @@ def notice_seen(folder: Path, name: str) -> bool:
         return True
     with contextlib.suppress(OSError):
         ensure_private_dir(folder)
-        marker.touch(mode=0o600)
+        create_new(marker, b"", durable=False)
     return False
 
 

@@ -70,3 +70,11 @@ def test_the_scripted_commands_never_import_dataclasses(tmp_path) -> None:  # ty
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_failing_comparison_names_the_fields_that_differ() -> None:
+    from conftest import pytest_assertrepr_compare
+
+    lines = pytest_assertrepr_compare("==", Slotted(1, "x"), Slotted(1, "y"))
+    assert lines == ["Slotted instances differ in:", "  b: 'x' != 'y'"]
+    assert pytest_assertrepr_compare("==", Slotted(1), "not a light class") is None
