@@ -6,9 +6,7 @@ a layers contract does not see a cycle inside one layer, so this test looks for 
 
 from __future__ import annotations
 
-import pytest
-
-grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the dev extra)")
+import grimp  # comes with import-linter (the test extra)
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
