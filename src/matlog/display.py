@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich import box
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -43,7 +44,7 @@ def ratings_change(session: Session, metrics: dict[str, Better]) -> str:
 
 
 def session_table(sessions: Sequence[Session], metrics: dict[str, Better]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("started")
     table.add_column("time", justify="right")
     table.add_column("ended")
@@ -68,5 +69,19 @@ def session_table(sessions: Sequence[Session], metrics: dict[str, Better]) -> Ta
     return table
 
 
-# ---------------------------------------------------------------------------------------
-# The countdown
+def plain_lines(renderable: RenderableType) -> str:
+    """What `renderable` draws, for a pipe or a file: one row a line however long (nothing
+    wraps at an imagined 80 columns), no blank line before or after, no trailing spaces."""
+    import io
+
+    console = Console(
+        file=io.StringIO(), width=10_000, color_system=None, force_terminal=False, highlight=False
+    )
+    with console.capture() as capture:
+        console.print(renderable, crop=False)
+    lines = [line.rstrip() for line in capture.get().splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "".join(line + "\n" for line in lines)

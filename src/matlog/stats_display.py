@@ -22,6 +22,7 @@ from rich.text import Text
 
 from matlog.durations import format_duration
 from matlog.stats import MIN_N
+from matlog.words import plural
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 NARROW = 78  # below this many columns the metric table drops before→after and "better"
@@ -67,7 +68,7 @@ def render(stats: dict[str, Any], journal_path: Path, width: int = 80) -> Render
         parts += [
             Text(),
             Text(
-                f"Only {_plural(count, 'session')} so far: too little data to say whether "
+                f"Only {plural(count, 'session')} so far: too little data to say whether "
                 "anything changes. Rate before and after each session and look again after "
                 "a few more."
             ),
@@ -81,7 +82,7 @@ def _nothing_yet(stats: dict[str, Any], journal_path: Path) -> Text:
         return Text.assemble(
             ("No sessions match", "bold"),
             f" {_filter_words(stats['filters'])}. `matlog stats` without filters shows "
-            f"all {_plural(stats.get('journal_sessions', 0), 'session')}.",
+            f"all {plural(stats.get('journal_sessions', 0), 'session')}.",
         )
     return Text.assemble(
         ("No sessions yet", "bold"),
@@ -103,7 +104,7 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
         if first.date() == last.date()
         else f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     )
-    lines: list[RenderableType] = [Text(f"{_plural(count, 'session')} {span}", style="bold")]
+    lines: list[RenderableType] = [Text(f"{plural(count, 'session')} {span}", style="bold")]
     words = _filter_words(stats["filters"])
     if words:
         lines.append(_indent(Text(f"only sessions {words}", style="italic")))
@@ -119,8 +120,8 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
     lines.append(
         Text.assemble(
             "  streak: ",
-            (f"{_plural(streak['current_days'], 'day')} now", "bold"),
-            f", longest {_plural(streak['longest_days'], 'day')}",
+            (f"{plural(streak['current_days'], 'day')} now", "bold"),
+            f", longest {plural(streak['longest_days'], 'day')}",
         )
     )
     strip = "".join("█" if n else "·" for n in stats["recent"]["per_day_28"])
@@ -202,7 +203,7 @@ def sentence(name: str, metric: dict[str, Any]) -> str:
     share = metric["improved_share"]
     if share is not None:
         better = round(share * n)
-        text += f"; it moved the better way in {better} of {n} sessions"
+        text += f"; it moved the better way in {better} of {plural(n, 'session')}"
     return text
 
 
@@ -293,7 +294,7 @@ def _sparklines(stats: dict[str, Any]) -> Group:
     table.add_column(style="dim")
     for row in rows:
         table.add_row(*row)
-    title = Text(f"The last {_plural(len(seconds), 'session')}, oldest first (blank: not rated)")
+    title = Text(f"The last {plural(len(seconds), 'session')}, oldest first (blank: not rated)")
     return Group(title, table)
 
 
@@ -371,7 +372,3 @@ def _signed(value: float) -> str:
     if text in ("+0.0", "-0.0"):
         return "0.0"
     return text.replace("-", "−")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
