@@ -150,7 +150,9 @@ def _indent(text: Text) -> Padding:
 def _filter_words(filters: dict[str, Any]) -> str:
     words = []
     if filters.get("last"):
-        words.append(f"in the last {filters['last']} (since {filters['since']})")
+        last = filters["last"]  # "30d" or "12w"
+        unit = "week" if last.endswith("w") else "day"
+        words.append(f"in the last {plural(int(last[:-1]), unit)} (since {filters['since']})")
     elif filters.get("since"):
         words.append(f"since {filters['since']}")
     if filters.get("until"):
@@ -211,7 +213,7 @@ def _metric_table(stats: dict[str, Any], narrow: bool = False) -> Table:
     """One row per rating. Numbers never wrap: a narrow terminal drops two columns instead
     (the sentences below the table say the same), so the verdict is never squeezed out."""
     keep = [0, 1, 3, 5] if narrow else [0, 1, 2, 3, 4, 5]
-    headers = ["rating", "n", "before→after", "change (95% CI)", "better", ""]
+    headers = ["rating", "n", "before→after", "change (95% CI)", "moved the\nbetter way", "verdict"]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for i in keep:
         last = i == 5
@@ -268,34 +270,52 @@ def sparkline(values: Sequence[float | None]) -> str:
 
 
 def _sparklines(stats: dict[str, Any]) -> Group:
+    """Duration and each rating's change, one bar per session. A taller bar is always the
+    better way: a change in a lower-is-better rating (pain, stress) is drawn upside down, so
+    a fall stands tall; a rating with no better direction says so on its line."""
     recent = stats["recent"]
     seconds = recent["seconds"]
     rows: list[tuple[str, str, str]] = [
         (
             "minutes",
             sparkline(seconds),
-            f"{format_duration(min(seconds))} to {format_duration(max(seconds))}",
+            f"{format_duration(min(seconds))} → {format_duration(max(seconds))}",
         )
     ]
+    falls = []
     for name, changes in recent["change"].items():
         present = [c for c in changes if c is not None]
         if len(present) < 2:
             continue
-        rows.append(
-            (
-                f"{name} change",
-                sparkline(changes),
-                f"{_signed(min(present))} to {_signed(max(present))}",
-            )
-        )
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_column(style="dim")
+        better = stats["metrics"].get(name, {}).get("better")
+        label = f"{name} change"
+        if better == "lower":
+            falls.append(name)
+            changes = [None if c is None else -c for c in changes]
+            shortest, tallest = max(present), min(present)
+        else:
+            shortest, tallest = min(present), max(present)
+            if better is None:
+                label += " (taller: higher)"
+        rows.append((label, sparkline(changes), f"{_signed(shortest)} → {_signed(tallest)}"))
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("oldest → newest", no_wrap=True)
+    table.add_column("shortest → tallest", style="dim", no_wrap=True)
     for row in rows:
         table.add_row(*row)
-    title = Text(f"The last {plural(len(seconds), 'session')}, oldest first (blank: not rated)")
+    way = "a change the better way"
+    if falls:
+        way += f" (for {_and(falls)}: a fall)"
+    title = Text(
+        f"The last {plural(len(seconds), 'session')} (blank: not rated). "
+        f"A taller bar is a longer session, or {way}."
+    )
     return Group(title, table)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # ---------------------------------------------------------------------------------------
