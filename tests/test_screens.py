@@ -15,18 +15,27 @@ import re
 import signal
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 import pyte
 import pytest
 from conftest import CET
+from journal_factory import realistic_journal
 from rich.cells import cell_len
 from rich.console import Console
 
 from matlog.clock import FakeClock
+from matlog.config import Better
+from matlog.display import session_table
+from matlog.durations import format_duration
+from matlog.journal import Journal
+from matlog.records import Session
 from matlog.session import timer
 from matlog.session.keys import TerminalKeys
 from matlog.session.screen import TerminalScreen, big_text
+from matlog.stats_display import _signed, render, verdict
 
 ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
 
@@ -131,7 +140,7 @@ def one_frame(lines: list[str]) -> bool:
 CLOCK_START = datetime(2026, 11, 23, 22, 20, tzinfo=CET)  # 754 s left of 900: ends 22:35
 
 
-class Session:
+class Running:
     """A 15-minute countdown 2m26s in (12:34 left), on a Terminal, drawn on demand."""
 
     def __init__(self, term: Terminal, bell_every: int | None = 300) -> None:
@@ -142,7 +151,7 @@ class Session:
         self.clock.advance(146)
         self.screen = TerminalScreen(term.console, self.clock)
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Running:
         self._cm = self.screen.countdown()
         self._draw = self._cm.__enter__()
         return self
@@ -160,7 +169,7 @@ class Session:
 def fresh(columns: int, rows: int, seconds_in: int = 146, paused: bool = False) -> list[str]:
     """The frame as a terminal of this size shows it when it is the only one ever drawn."""
     term = Terminal(columns, rows)
-    with Session(term) as s:
+    with Running(term) as s:
         s.clock.advance(seconds_in - 146)
         if paused:
             s.countdown.toggle_pause()
@@ -173,7 +182,7 @@ SIZES = [(c, r) for c in (20, 40, 60, 80, 120) for r in (12, 24)] + [(40, 8), (3
 @pytest.mark.parametrize(("columns", "rows"), SIZES, ids=[f"{c}x{r}" for c, r in SIZES])
 def test_the_countdown_fits_and_is_readable(columns: int, rows: int) -> None:
     term = Terminal(columns, rows)
-    with Session(term) as s:
+    with Running(term) as s:
         lines = s.draw()
         assert fits(term), "a line wider than the terminal: it would wrap"
         assert term.scrolled_off == [], "the frame was taller than the terminal"
@@ -223,7 +232,7 @@ RESIZES = [
 @pytest.mark.parametrize("sizes", RESIZES, ids=lambda s: " → ".join(f"{c}x{r}" for c, r in s))
 def test_after_a_resize_only_the_new_frame_is_on_screen(sizes: list[tuple[int, int]]) -> None:
     term = Terminal(*sizes[0])
-    with Session(term) as s:
+    with Running(term) as s:
         s.draw()
         for columns, rows in sizes[1:]:
             term.resize(columns, rows)
@@ -242,7 +251,7 @@ def test_a_session_leaves_the_screen_as_it_found_it() -> None:
     term.console.print("Lie down: the countdown starts in 10s.")
     term.flush()
     before = term.lines
-    with Session(term) as s:
+    with Running(term) as s:
         s.draw()
         term.resize(20, 12)
         s.draw()
@@ -290,3 +299,107 @@ def test_a_resize_ends_the_wait_for_a_key(watchdog: None) -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+# -- Tables: log and stats at 20 to 120 columns ---------------------------------------------
+
+
+def shown(renderable: object, columns: int) -> list[str]:
+    """What a terminal `columns` wide shows of `renderable` (tall enough for all of it)."""
+    term = Terminal(columns, 600)
+    term.console.print(renderable)
+    term.flush()
+    assert fits(term), "a line wider than the terminal: it would wrap"
+    lines = [line.rstrip() for line in term.lines]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def demo_sessions() -> list[Session]:
+    records = realistic_journal(end=date(2026, 11, 26))
+    sessions = [r for r in records if isinstance(r, Session)]
+    return sorted(sessions, key=lambda s: s.started, reverse=True)
+
+
+METRICS: dict[str, Better] = {"pain": "lower", "stress": "lower", "mood": "higher"}
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
+def test_log_keeps_dates_times_and_endings_whole(columns: int) -> None:
+    sessions = demo_sessions()
+    assert {"interrupted", "discomfort", "stopped", "finished"} <= {s.ended for s in sessions}
+    lines = shown(session_table(sessions, METRICS, columns), columns)
+    text = "\n".join(lines)
+    assert "…" not in text
+    for s in sessions:
+        row = next(line for line in lines if f"{s.started:%Y-%m-%d %H:%M}" in line)
+        words = row.split()
+        assert s.ended in words, row
+        time_text = format_duration(s.actual_seconds)
+        if s.actual_seconds != s.planned_seconds and columns >= 60:  # 40: the actual alone
+            time_text += f"/{format_duration(s.planned_seconds)}"
+        assert time_text in words, row
+    if columns >= 120:  # room for everything, weekday and notes included
+        assert f"{sessions[0].started:%a %Y-%m-%d %H:%M}" in text
+        assert "not shown" not in text
+        first = sessions[0]  # ratings on the row, one line a session
+        assert f"pain {first.before['pain']}→{first.after['pain']}, stress" in text
+    else:  # what is left out is said
+        header = lines[0].replace("tags / note", "tags/note").split()
+        hidden = text.partition("not shown at this width: ")[2].replace("\n", " ")
+        for column in ("area", "ratings", "tags / note"):
+            assert (column.replace(" ", "") in header) != (column in hidden), column
+    if columns >= 60:
+        assert "ratings" in lines[0].split()
+
+
+def stats_of_demo(tmp_path: Path) -> dict[str, Any]:
+    from matlog import queries
+    from matlog.env import Env
+
+    path = tmp_path / "demo.toml"
+    Journal(path).append(realistic_journal(end=date(2026, 11, 26)))
+    env = Env(journal_path=path, clock=FakeClock(start=datetime(2026, 11, 27, 9, tzinfo=CET)))
+    return queries.stats(env)
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
+def test_stats_keeps_n_and_every_number_whole(columns: int, tmp_path: Path) -> None:
+    stats = stats_of_demo(tmp_path)
+    lines = shown(render(stats, Path("demo.toml"), width=columns), columns)
+    text = "\n".join(lines)
+    assert "…" not in text
+    # The ratings table: n and the verdict on every row, whole.
+    for name, m in stats["metrics"].items():
+        row = next(line for line in lines if line.split()[:2] == [name, str(m["n"])])
+        assert row.rstrip().endswith(verdict(m)[0])
+    # The group comparison: an n column, and each group's n and mean change (with its
+    # count) on the group's own line, however many tables it takes.
+    assert any(
+        line.split()[:2] == ["group", "n"] or line.split()[:3] == ["by", "group", "n"]
+        for line in lines
+    )
+    for dimension, groups in stats["comparisons"].items():
+        for index, (value, group) in enumerate(groups.items()):
+            for name, m in group["metrics"].items():
+                mean = "too few" if m["n"] < 5 else _signed(m["change_mean"])
+                cell = f"{mean} ({m['n']})"
+                start = [*value.split(), str(group["sessions"])]
+                if columns >= 80 and index == 0:  # the "by" column, on the first group
+                    start = [dimension, *start]
+                assert any(
+                    line.split()[: len(start)] == start and cell in line for line in lines
+                ), (value, name, cell)
+
+
+def test_stats_at_60_columns_on_the_demo_journal_through_the_cli(
+    invoke: Any, journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Journal(journal_path).append(realistic_journal(end=date(2026, 11, 22)))
+    monkeypatch.setenv("COLUMNS", "60")
+    result = invoke("stats")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60 and "…" not in result.stdout
+    assert any(line.split()[:3] == ["group", "n", "pain"] for line in lines)

@@ -356,7 +356,9 @@ def log_command(
     from matlog import display
 
     shown = (
-        display.session_table(sessions, env.config.metrics)
+        display.session_table(
+            sessions, env.config.metrics, env.out.width if env.out.is_terminal else None
+        )
         if sessions
         else display.no_sessions_yet(env.journal_path)
     )
