@@ -151,3 +151,19 @@ def test_asleep_at_the_after_prompt_then_offered_at_the_next_command(
     child = spawn(["log"], env)
     child.expect(pexpect.EOF)
     assert "Rate it now" not in child.before
+
+
+def test_a_resize_redraws_the_countdown_at_the_new_size(env: dict[str, str]) -> None:
+    env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}  # the pty's size
+    child = spawn(["start", "5m", "--settle", "0", "--no-ratings"], env)
+    child.expect("ends at")
+    child.setwinsize(12, 40)  # rows, columns: SIGWINCH
+    child.expect("╭─────────────── matlog ───────────────╮")  # the frame, 40 wide
+    child.setwinsize(12, 20)
+    child.expect("╭───── matlog ─────╮")  # the compact form, 20 wide
+    child.expect("space · q · d")
+    child.send("q")
+    child.expect(r"Stopped after \d+s\.")
+    child.expect(pexpect.EOF)
+    [s] = sessions(env)
+    assert s.ended == "stopped"

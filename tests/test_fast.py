@@ -21,6 +21,7 @@ FORMS = [
     ["stats", "--json", "--since", "2026-11-01", "--until", "2026-11-20"],
     ["stats", "--since=2026-11-01", "--json"],
     ["stats", "--json", "--last", "30d"],
+    ["stats", "--json", "--last", "30"],  # a usage error: the unit is needed
     ["stats", "--json", "--tag", "bedtime", "-t", "sore"],
     ["stats", "--json", "--area=neck"],
     ["stats", "--json", "--since", "yesterday"],  # a usage error: exit 2, one line
@@ -136,7 +137,7 @@ TAGS = ["bedtime", "sore", "=bedtime", "a b", "ä"]
 VALUES = {
     "--since": DATES,
     "--until": DATES,
-    "--last": ["30d", "12w", "0d", "bad"],
+    "--last": ["30d", "12w", "0d", "30", "bad"],
     "--area": ["neck", "back", "=neck"],
     "--tag": TAGS,
     "-t": TAGS,

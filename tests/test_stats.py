@@ -358,7 +358,8 @@ def test_parse_filters() -> None:
     today = date(2026, 11, 23)
     assert parse_filters(last="30d", today=today).since == date(2026, 10, 25)
     assert parse_filters(last="2w", today=today).since == date(2026, 11, 10)
-    assert parse_filters(last="7", today=today).since == date(2026, 11, 17)
+    assert parse_filters(last=" 7D ", today=today).since == date(2026, 11, 17)
+    assert parse_filters(last=" 7D ", today=today).last == "7d"
     both = parse_filters(since="2026-11-01", until="2026-11-02", tags=["#sore"], today=today)
     assert (both.since, both.until, both.tags) == (date(2026, 11, 1), date(2026, 11, 2), ("sore",))
 
@@ -370,6 +371,7 @@ def test_parse_filters() -> None:
         ({"until": "2026-13-01"}, "--until must be a date YYYY-MM-DD"),
         ({"last": "30m"}, "--last '30m' is not a number of days or weeks"),
         ({"last": "0d"}, "--last '0d' is not a number of days or weeks"),
+        ({"last": "30"}, "--last '30' needs a unit: d for days or w for weeks"),
         ({"since": "2026-11-01", "last": "30d"}, "use --since or --last, not both"),
         ({"since": "2026-11-10", "until": "2026-11-01"}, "--since 2026-11-10 is after --until"),
         ({"tags": [" "]}, "--tag must not be empty"),

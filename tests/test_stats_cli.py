@@ -82,7 +82,8 @@ def test_realistic_journal_display(invoke, journal_path: Path) -> None:
     assert out.startswith("60 sessions from ")
     assert "streak:" in out
     assert "last 28 days:" in out
-    assert "The last 30 sessions, oldest first" in out
+    assert "The last 30 sessions (blank: not rated)" in out
+    assert "oldest → newest" in out
     assert any(block in out for block in "▁▂▃▄▅▆▇█")
     assert "Sleep:" in out and "on nights without" in out
     assert "Mean change by group" in out
@@ -227,3 +228,74 @@ def test_a_short_total_is_said_exactly(invoke) -> None:  # type: ignore[no-untyp
     assert invoke("start", "3s", "--settle", "0").exit_code == 0
     result = invoke("stats")
     assert "3s on the mat, 3s on average" in result.stdout
+
+
+# -- Words on the screen (issue #12, item 5) -----------------------------------------------
+
+
+def test_every_column_of_the_metric_table_says_what_it_holds(invoke, journal_path) -> None:  # type: ignore[no-untyped-def]
+    write(journal_path, rated_sessions([-2, -3, -1, -2, -2, -3]))
+    lines = invoke("stats").stdout.splitlines()  # COLUMNS=120: the wide table
+    at = next(i for i, line in enumerate(lines) if line.startswith("rating"))
+    first, header, row = lines[at - 1], lines[at], lines[at + 2]
+    assert first.split() == ["moved", "the"]  # a two-line header, over a narrow column
+    assert header.split() == [
+        *["rating", "n", "before→after", "change", "(95%", "CI)", "better", "way", "verdict"]
+    ]
+    # Each cell sits under its own header: "6 of 6" (right-aligned) under "moved the
+    # better way", the words under "verdict".
+    better_ends = header.index("better way") + len("better way")
+    assert first[:better_ends].endswith("moved the")
+    assert row[:better_ends].endswith(" 6 of 6")
+    assert row[header.index("verdict") :].strip() == "↓ better"
+
+
+def sparkline_row(out: str, label: str) -> str:
+    line = next(line for line in out.splitlines() if line.startswith(label))
+    return line[len(label) :].strip().split("  ")[0]
+
+
+def test_a_taller_bar_is_better_for_every_rating(invoke, journal_path) -> None:  # type: ignore[no-untyped-def]
+    """Pain (lower is better) and mood (higher is better) both improve most in session 1
+    and worsen most in session 2: both draw session 1 tallest and session 2 lowest."""
+    first = datetime(2026, 10, 1, 22, 0, tzinfo=CET)
+    pain = [-4, 2, -1, 0]
+    mood = [4, -2, 1, 0]
+    write(
+        journal_path,
+        [
+            make_session(
+                first + timedelta(days=i),
+                before={"pain": 5, "mood": 5},
+                after={"pain": 5 + p, "mood": 5 + m},
+            )
+            for i, (p, m) in enumerate(zip(pain, mood, strict=True))
+        ],
+    )
+    out = invoke("stats").stdout
+    assert sparkline_row(out, "pain change")[:2] == "█▁"
+    assert sparkline_row(out, "mood change")[:2] == "█▁"
+    # The range reads from the shortest bar to the tallest: for pain, a rise to a fall.
+    assert "+2.0 → −4.0" in next(x for x in out.splitlines() if x.startswith("pain change"))
+    assert "−2.0 → +4.0" in next(x for x in out.splitlines() if x.startswith("mood change"))
+    flat = " ".join(out.split())
+    assert "A taller bar is a longer session, or a change the better way (for pain: a fall)" in flat
+
+
+def test_a_rating_without_a_better_direction_says_so_on_its_line(invoke, journal_path) -> None:  # type: ignore[no-untyped-def]
+    write(journal_path, rated_sessions([1, -1, 2], metric="energy"))
+    out = invoke("stats").stdout
+    assert sparkline_row(out, "energy change (taller: higher)") == "▆▁█"
+
+
+def test_last_needs_a_unit_and_the_header_says_days(invoke, journal_path) -> None:  # type: ignore[no-untyped-def]
+    write(journal_path, [make_session(datetime(2026, 11, 20, 22, tzinfo=CET))])
+    result = invoke("stats", "--last", "30")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "--last '30' needs a unit" in result.stderr and "e.g. --last 30d" in result.stderr
+    days = invoke("stats", "--last", "30d")
+    assert days.exit_code == 0
+    assert "only sessions in the last 30 days (since 2026-10-25)" in days.stdout
+    weeks = invoke("stats", "--last", "1w")
+    assert "only sessions in the last 1 week (since 2026-11-17)" in weeks.stdout

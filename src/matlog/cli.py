@@ -24,6 +24,7 @@ from matlog.errors import (
     print_error,
     report,
 )
+from matlog.words import plural
 
 
 class MatlogGroup(TyperGroup):
@@ -354,10 +355,17 @@ def log_command(
         return
     from matlog import display
 
-    if not sessions:
-        env.out.print(display.no_sessions_yet(env.journal_path))
-        return
-    env.out.print(display.session_table(sessions, env.config.metrics))
+    shown = (
+        display.session_table(
+            sessions, env.config.metrics, env.out.width if env.out.is_terminal else None
+        )
+        if sessions
+        else display.no_sessions_yet(env.journal_path)
+    )
+    if env.out.is_terminal:
+        env.out.print(shown)
+    else:  # piped: clean lines for grep, cut and friends
+        sys.stdout.write(display.plain_lines(shown))
 
 
 @app.command("check", short_help="Validate the journal: PATH:LINE: message, exit 1.")
@@ -371,8 +379,9 @@ def check_command(ctx: typer.Context) -> None:
         raise typer.Exit(EXIT_DATA)
     contents = env.read_journal()  # says so if the file is empty
     print(
-        f"{env.journal_path}: {len(contents.sessions)} sessions, {len(contents.sleeps)} "
-        f"nights, no problems" + ("" if contents.exists else " (the file does not exist yet)")
+        f"{env.journal_path}: {plural(len(contents.sessions), 'session')}, "
+        f"{plural(len(contents.sleeps), 'night')}, no problems"
+        + ("" if contents.exists else " (the file does not exist yet)")
     )
 
 
@@ -452,7 +461,7 @@ def export_command(
     except OSError as exc:
         raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
     count = len(contents.sessions) + len(contents.sleeps)
-    print(f"Wrote {count} records to {output}", file=sys.stderr)
+    print(f"Wrote {plural(count, 'record')} to {output}", file=sys.stderr)
 
 
 @app.command("import", short_help="Merge another journal; records present are skipped.")
@@ -470,8 +479,7 @@ def import_command(
     # What is present is decided under the journal's lock: two imports at once add once.
     added = env.append(incoming.records, skip_present=True)
     skipped = len(incoming.records) - len(added)
-    noun = "record" if len(added) == 1 else "records"
-    print(f"Imported {len(added)} {noun} from {file} ({skipped} already present).")
+    print(f"Imported {plural(len(added), 'record')} from {file} ({skipped} already present).")
 
 
 @app.command("paths")

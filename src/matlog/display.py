@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 from rich import box
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -42,31 +44,118 @@ def ratings_change(session: Session, metrics: dict[str, Better]) -> str:
     return ", ".join(parts)
 
 
-def session_table(sessions: Sequence[Session], metrics: dict[str, Better]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("started")
-    table.add_column("time", justify="right")
-    table.add_column("ended")
-    table.add_column("area")
-    table.add_column("ratings")
-    table.add_column("tags / note", overflow="fold")
-    for s in sessions:
-        time_text = format_duration(s.actual_seconds)
-        if s.actual_seconds != s.planned_seconds:
-            time_text += f"/{format_duration(s.planned_seconds)}"
-        extra = " ".join(f"#{t}" for t in s.tags)
-        if s.note:
-            extra = f"{extra} {s.note}".strip()
-        table.add_row(
-            f"{s.started:%a %Y-%m-%d %H:%M}",
-            time_text,
-            Text(s.ended, style=ENDED_STYLE.get(s.ended, "")),
-            s.area or "",
-            ratings_change(s, metrics),
-            Text(extra),
+def session_table(
+    sessions: Sequence[Session], metrics: dict[str, Better], width: int | None = None
+) -> Table:
+    """The sessions, one a row. Dates, times and endings are never cut: where `width` is
+    short the weekday goes, then tags and notes, then the ratings stack one a line (tags
+    and notes back if that makes room), then the area, then the ratings, and last the
+    planned time of sessions that ended early. A caption names what is not shown;
+    `log --json` has everything."""
+    rows = [_row(s, metrics) for s in sessions]
+    no_note = _ALL[:-1]
+    least = ("started", "time", "ended")
+    candidates = [
+        _table(rows, weekday, stacked, columns, planned)
+        for weekday, stacked, columns, planned in (
+            (True, False, _ALL, True),
+            (False, False, _ALL, True),
+            (False, False, no_note, True),
+            (False, True, _ALL, True),
+            (False, True, no_note, True),
+            (False, True, ("started", "time", "ended", "ratings"), True),
+            (False, True, least, True),
+            (False, True, least, False),
         )
+    ]
+    if width is None:
+        return candidates[0]
+    return next((t for t in candidates if _natural_width(t) <= width), candidates[-1])
+
+
+_ALL = ("started", "time", "ended", "area", "ratings", "tags / note")
+
+
+def _row(s: Session, metrics: dict[str, Better]) -> dict[str, Any]:
+    time_text = format_duration(s.actual_seconds)
+    planned = ""
+    if s.actual_seconds != s.planned_seconds:
+        planned = f"/{format_duration(s.planned_seconds)}"
+    extra = " ".join(f"#{t}" for t in s.tags)
+    if s.note:
+        extra = f"{extra} {s.note}".strip()
+    return {
+        "started": s.started,
+        "time": time_text,
+        "planned": planned,
+        "ended": Text(s.ended, style=ENDED_STYLE.get(s.ended, "")),
+        "area": s.area or "",
+        "ratings": ratings_change(s, metrics),
+        "tags / note": Text(extra),
+    }
+
+
+def _table(
+    rows: Sequence[dict[str, Any]],
+    weekday: bool,
+    stacked: bool,
+    columns: Sequence[str],
+    planned: bool = True,
+) -> Table:
+    hidden = [name for name in _ALL if name not in columns]
+    if not planned:
+        hidden.insert(0, "planned time")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        caption=f"not shown at this width: {', '.join(hidden)}" if hidden else None,
+        caption_justify="left",
+        caption_style="dim",
+    )
+    for name in columns:
+        wraps = name == "tags / note"  # words: they may wrap; dates and numbers never
+        justify: Literal["left", "right"] = "right" if name == "time" else "left"
+        table.add_column(name, justify=justify, no_wrap=not wraps, min_width=12 if wraps else None)
+    when = "%a %Y-%m-%d %H:%M" if weekday else "%Y-%m-%d %H:%M"
+    for row in rows:
+        cells = dict(row, started=f"{row['started']:{when}}")
+        if planned:
+            cells["time"] += row["planned"]
+        if stacked:
+            cells["ratings"] = cells["ratings"].replace(", ", "\n")
+        table.add_row(*(cells[name] for name in columns))
     return table
 
 
-# ---------------------------------------------------------------------------------------
-# The countdown
+def _natural_width(table: Table) -> int:
+    """The width `table` takes with nothing cut: whole cells, but tags and notes wrapped
+    down to their minimum width (Rich's own minimum counts any column as wrappable)."""
+    from rich.cells import cell_len
+
+    widths = []
+    for column in table.columns:
+        if not column.no_wrap:
+            widths.append(column.min_width or 0)
+            continue
+        texts = [str(column.header), *(str(cell) for cell in column.cells)]
+        widths.append(max(cell_len(line) for text in texts for line in text.splitlines() or [""]))
+    return sum(widths) + 3 * (len(widths) - 1)  # padding, SIMPLE_HEAD's blank rule, padding
+
+
+def plain_lines(renderable: RenderableType) -> str:
+    """What `renderable` draws, for a pipe or a file: one row a line however long (nothing
+    wraps at an imagined 80 columns), no blank line before or after, no trailing spaces."""
+    import io
+
+    console = Console(
+        file=io.StringIO(), width=10_000, color_system=None, force_terminal=False, highlight=False
+    )
+    with console.capture() as capture:
+        console.print(renderable, crop=False)
+    lines = [line.rstrip() for line in capture.get().splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "".join(line + "\n" for line in lines)

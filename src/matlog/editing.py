@@ -16,6 +16,7 @@ from matlog.errors import JournalError, UsageError
 from matlog.journal import Journal, parse
 from matlog.privatefiles import create_new
 from matlog.prompts import Prompter
+from matlog.words import plural
 
 
 def editor_command() -> list[str]:
@@ -71,7 +72,8 @@ def edit_journal(journal: Journal, prompter: Prompter) -> str:
             print(str(problem).replace(str(journal.path), str(copy), 1))
         if not prompter.interactive or not prompter.confirm("Edit again?", default=True):
             raise JournalError(
-                f"the edited journal has {len(problems)} problem(s); the journal is unchanged",
+                f"the edited journal has {plural(len(problems), 'problem')}; "
+                "the journal is unchanged",
                 hint=f"your edits are kept in {copy}",
             )
     if edited == original:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,16 +80,21 @@ class Env:
         config = self.config
         keys: timer.Keys
         screen: session.Screen
+        key_mode: Callable[[], contextlib.AbstractContextManager[None]]
         if self.interactive:
             fd = sys.stdin.fileno()
-            keys = session_keys.TerminalKeys(fd, self.clock)
+            terminal_keys = keys = session_keys.TerminalKeys(fd, self.clock)
             from matlog.session.screen import TerminalScreen
 
             screen = TerminalScreen(self.out, self.clock)
             tick = 1.0
 
-            def key_mode() -> contextlib.AbstractContextManager[None]:
-                return session_keys.cbreak(fd)
+            @contextlib.contextmanager
+            def terminal_mode() -> Iterator[None]:
+                with session_keys.cbreak(fd), terminal_keys.waking_on_resize():
+                    yield
+
+            key_mode = terminal_mode
         else:
             keys = timer.NoKeys(self.clock)
             screen = plain.PlainScreen(sys.stdout, self.clock)

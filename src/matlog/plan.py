@@ -14,6 +14,7 @@ from typing import Any
 from matlog.config import PlanConfig
 from matlog.lightclass import dataclass
 from matlog.records import Session
+from matlog.words import article, plural
 
 GAP = timedelta(days=14)
 GAP_STEPS = 3
@@ -109,7 +110,7 @@ class Ladder:
         if kind == "begin":
             return f"{_minutes(self.start)} to begin with: first sessions are short"
         if kind == "gap":
-            return f"down {GAP_STEPS} steps: {value} days since the session before"
+            return f"down {GAP_STEPS} steps: {plural(value, 'day')} since the session before"
         if kind == "up":
             return f"up {_minutes(self.step_seconds)} after a finished {_minutes(value)}"
         if kind == "target":
@@ -118,7 +119,7 @@ class Ladder:
             return f"down {DISCOMFORT_STEPS} steps after discomfort on {value:%b %d}"
         if kind == "short":
             return f"unchanged: the last session was shorter than {_minutes(value)}"
-        return f"unchanged after a {value} session"
+        return f"unchanged after {article(value)} session"
 
     # The stats cache keeps a ladder between runs, as plain values.
     def to_state(self) -> tuple[Any, ...]:

@@ -60,7 +60,7 @@ class Filters:
     until: date | None = None  # inclusive
     tags: tuple[str, ...] = ()  # a session with any of them matches
     area: str | None = None
-    last: str | None = None  # as typed, only to echo it back
+    last: str | None = None  # "30d" or "12w" (tidied), only to echo it back
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,7 +72,7 @@ class Filters:
         }
 
 
-_LAST = re.compile(r"(\d+)\s*([dw]?)")
+_LAST = re.compile(r"(\d+)\s*([dw]?)")  # the unit is checked on its own, to say so
 _LAST_HINT = "write e.g. --last 30d (days) or --last 12w (weeks)"
 
 
@@ -93,9 +93,14 @@ def parse_filters(
             raise UsageError("use --since or --last, not both")
         m = _LAST.fullmatch(last.strip().lower())
         count = int(m[1]) if m else 0
-        if count < 1:
+        if m is None or count < 1:
             raise UsageError(f"--last {last!r} is not a number of days or weeks", hint=_LAST_HINT)
-        days = count * 7 if m and m[2] == "w" else count
+        if not m[2]:  # 30 what? days, weeks or sessions: the SPEC writes 30d, so say which
+            raise UsageError(
+                f"--last {last!r} needs a unit: d for days or w for weeks", hint=_LAST_HINT
+            )
+        days = count * 7 if m[2] == "w" else count
+        last = f"{count}{m[2]}"
         since_day = today - timedelta(days=days - 1)  # the last 30 days include today
     if since_day and until_day and since_day > until_day:
         raise UsageError(f"--since {since_day} is after --until {until_day}")

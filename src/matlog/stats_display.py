@@ -8,6 +8,7 @@ with a word, so nothing depends on colour.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,9 +23,9 @@ from rich.text import Text
 
 from matlog.durations import format_duration
 from matlog.stats import MIN_N
+from matlog.words import plural
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-NARROW = 78  # below this many columns the metric table drops before→after and "better"
 NO_PAIRS = (
     "No session has ratings both before and after yet, so there is no change to show: "
     "rate with `matlog start -b pain=5 -a pain=3`, or answer the prompts."
@@ -53,21 +54,21 @@ def render(stats: dict[str, Any], journal_path: Path, width: int = 80) -> Render
         return _nothing_yet(stats, journal_path)
     parts: list[RenderableType] = [_summary(stats, journal_path), Text()]
     if any(m["n"] for m in stats["metrics"].values()):
-        table = _metric_table(stats, narrow=width < NARROW)
+        table = _metric_table(stats, width)
         parts += [table, Text(), *_metric_sentences(stats), Text()]
     else:
         parts += [Text(NO_PAIRS), Text()]
     if count >= 2:
-        parts += [_sparklines(stats), Text()]
+        parts += [_sparklines(stats, width), Text()]
     parts.append(_sleep_line(stats))
     compared = [name for name, m in stats["metrics"].items() if m["n"] >= MIN_N]
     if stats["comparisons"] and compared:
-        parts += [Text(), _comparison_table(stats, compared)]
+        parts += [Text(), _comparison_tables(stats, compared, width)]
     if count < MIN_N:
         parts += [
             Text(),
             Text(
-                f"Only {_plural(count, 'session')} so far: too little data to say whether "
+                f"Only {plural(count, 'session')} so far: too little data to say whether "
                 "anything changes. Rate before and after each session and look again after "
                 "a few more."
             ),
@@ -81,7 +82,7 @@ def _nothing_yet(stats: dict[str, Any], journal_path: Path) -> Text:
         return Text.assemble(
             ("No sessions match", "bold"),
             f" {_filter_words(stats['filters'])}. `matlog stats` without filters shows "
-            f"all {_plural(stats.get('journal_sessions', 0), 'session')}.",
+            f"all {plural(stats.get('journal_sessions', 0), 'session')}.",
         )
     return Text.assemble(
         ("No sessions yet", "bold"),
@@ -103,7 +104,7 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
         if first.date() == last.date()
         else f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     )
-    lines: list[RenderableType] = [Text(f"{_plural(count, 'session')} {span}", style="bold")]
+    lines: list[RenderableType] = [Text(f"{plural(count, 'session')} {span}", style="bold")]
     words = _filter_words(stats["filters"])
     if words:
         lines.append(_indent(Text(f"only sessions {words}", style="italic")))
@@ -119,8 +120,8 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
     lines.append(
         Text.assemble(
             "  streak: ",
-            (f"{_plural(streak['current_days'], 'day')} now", "bold"),
-            f", longest {_plural(streak['longest_days'], 'day')}",
+            (f"{plural(streak['current_days'], 'day')} now", "bold"),
+            f", longest {plural(streak['longest_days'], 'day')}",
         )
     )
     strip = "".join("█" if n else "·" for n in stats["recent"]["per_day_28"])
@@ -149,7 +150,9 @@ def _indent(text: Text) -> Padding:
 def _filter_words(filters: dict[str, Any]) -> str:
     words = []
     if filters.get("last"):
-        words.append(f"in the last {filters['last']} (since {filters['since']})")
+        last = filters["last"]  # "30d" or "12w"
+        unit = "week" if last.endswith("w") else "day"
+        words.append(f"in the last {plural(int(last[:-1]), unit)} (since {filters['since']})")
     elif filters.get("since"):
         words.append(f"since {filters['since']}")
     if filters.get("until"):
@@ -202,19 +205,16 @@ def sentence(name: str, metric: dict[str, Any]) -> str:
     share = metric["improved_share"]
     if share is not None:
         better = round(share * n)
-        text += f"; it moved the better way in {better} of {n} sessions"
+        text += f"; it moved the better way in {better} of {plural(n, 'session')}"
     return text
 
 
-def _metric_table(stats: dict[str, Any], narrow: bool = False) -> Table:
-    """One row per rating. Numbers never wrap: a narrow terminal drops two columns instead
-    (the sentences below the table say the same), so the verdict is never squeezed out."""
-    keep = [0, 1, 3, 5] if narrow else [0, 1, 2, 3, 4, 5]
-    headers = ["rating", "n", "before→after", "change (95% CI)", "better", ""]
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for i in keep:
-        last = i == 5
-        table.add_column(headers[i], justify="left" if i in (0, 5) else "right", no_wrap=not last)
+def _metric_table(stats: dict[str, Any], width: int = 80) -> Table:
+    """One row per rating. Numbers are never cut and never wrap: a narrow terminal drops
+    columns instead (the sentences below the table say the same), so n and the verdict stay
+    whole: before→after goes first, then "moved the better way", then the interval."""
+    headers = ["rating", "n", "before→after", "change (95% CI)", "moved the\nbetter way", "verdict"]
+    rows: list[list[str | Text]] = []
     for name, m in stats["metrics"].items():
         if m["n"] == 0:  # a configured rating never given before and after: nothing to show
             continue
@@ -224,16 +224,40 @@ def _metric_table(stats: dict[str, Any], narrow: bool = False) -> Table:
         if interval and m["n"] >= MIN_N:  # below that the interval is noise (JSON keeps it)
             change += f" ({_signed(interval[0])} to {_signed(interval[1])})"
         share = m["improved_share"]
-        cells: list[str | Text] = [
-            name,
-            str(m["n"]),
-            f"{_num(m['before_mean'])} → {_num(m['after_mean'])}",
-            change,
-            "–" if share is None else f"{round(share * m['n'])} of {m['n']}",
-            Text(words, style=style),
-        ]
-        table.add_row(*(cells[i] for i in keep))
-    return table
+        rows.append(
+            [
+                name,
+                str(m["n"]),
+                f"{_num(m['before_mean'])} → {_num(m['after_mean'])}",
+                change,
+                "–" if share is None else f"{round(share * m['n'])} of {m['n']}",
+                Text(words, style=style),
+            ]
+        )
+
+    def build(keep: list[int], with_interval: bool = True) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for i in keep:
+            header = headers[i] if with_interval or i != 3 else "change"
+            table.add_column(header, justify="left" if i in (0, 5) else "right", no_wrap=True)
+        for cells in rows:
+            if not with_interval:
+                cells = [*cells[:3], str(cells[3]).split(" (")[0], *cells[4:]]
+            table.add_row(*(cells[i] for i in keep))
+        return table
+
+    tables = [
+        build([0, 1, 2, 3, 4, 5]),
+        build([0, 1, 3, 4, 5]),
+        build([0, 1, 3, 5]),
+        build([0, 1, 3, 5], with_interval=False),
+    ]
+    return _widest_that_fits(tables, width)
+
+
+def _widest_that_fits(tables: Sequence[Table], width: int) -> Table:
+    """The first table whose columns fit `width` at their natural widths, else the last."""
+    return next((table for table in tables if _fits(table, width)), tables[-1])
 
 
 def _metric_sentences(stats: dict[str, Any]) -> list[Padding]:
@@ -266,35 +290,65 @@ def sparkline(values: Sequence[float | None]) -> str:
     return "".join(out)
 
 
-def _sparklines(stats: dict[str, Any]) -> Group:
+def _sparklines(stats: dict[str, Any], width: int = 80, keep: int | None = None) -> Group:
+    """Duration and each rating's change, one bar per session. A taller bar is always the
+    better way: a change in a lower-is-better rating (pain, stress) is drawn upside down, so
+    a fall stands tall; a rating with no better direction says so on its line.
+
+    Where the lines do not fit `width`, the ranges go, then the oldest sessions."""
     recent = stats["recent"]
-    seconds = recent["seconds"]
+    seconds = recent["seconds"][-keep:] if keep else recent["seconds"]
     rows: list[tuple[str, str, str]] = [
         (
             "minutes",
             sparkline(seconds),
-            f"{format_duration(min(seconds))} to {format_duration(max(seconds))}",
+            f"{format_duration(min(seconds))} → {format_duration(max(seconds))}",
         )
     ]
-    for name, changes in recent["change"].items():
+    falls = []
+    for name, all_changes in recent["change"].items():
+        changes = all_changes[-keep:] if keep else all_changes
         present = [c for c in changes if c is not None]
         if len(present) < 2:
             continue
-        rows.append(
-            (
-                f"{name} change",
-                sparkline(changes),
-                f"{_signed(min(present))} to {_signed(max(present))}",
-            )
-        )
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_column(style="dim")
-    for row in rows:
-        table.add_row(*row)
-    title = Text(f"The last {_plural(len(seconds), 'session')}, oldest first (blank: not rated)")
+        better = stats["metrics"].get(name, {}).get("better")
+        label = f"{name} change"
+        if better == "lower":
+            falls.append(name)
+            changes = [None if c is None else -c for c in changes]
+            shortest, tallest = max(present), min(present)
+        else:
+            shortest, tallest = min(present), max(present)
+            if better is None:
+                label += " (taller: higher)"
+        rows.append((label, sparkline(changes), f"{_signed(shortest)} → {_signed(tallest)}"))
+    for with_range in (True, False):
+        table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+        table.add_column("", style="bold", no_wrap=True)
+        table.add_column("oldest → newest", no_wrap=True)
+        if with_range:
+            table.add_column("short → tall", style="dim", no_wrap=True)
+        for row in rows:
+            table.add_row(*row[: 2 + with_range])
+        if _fits(table, width):
+            break
+    else:
+        labels = max(len(row[0]) for row in rows) + 2
+        fewer = max(2, min(len(seconds) - 1, width - labels))
+        if fewer < len(seconds):
+            return _sparklines(stats, width, fewer)
+    way = "a change the better way"
+    if falls:
+        way += f" (for {_and(falls)}: a fall)"
+    title = Text(
+        f"The last {plural(len(seconds), 'session')} (blank: not rated). "
+        f"A taller bar is a longer session, or {way}."
+    )
     return Group(title, table)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -320,24 +374,59 @@ def _mean_n(group: dict[str, Any]) -> str:
     return f"{mean} (n={group['n']})"
 
 
-def _comparison_table(stats: dict[str, Any], names: list[str]) -> Table:
-    """Groups side by side, for the ratings with enough data overall to compare at all."""
-    table = Table(
-        title="Mean change by group (n: sessions; in brackets: those with both ratings)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("by", no_wrap=True)
+COMPARISON_TITLE = "Mean change by group (n: sessions; in brackets: those with both ratings)"
+
+
+def _comparison_tables(stats: dict[str, Any], names: list[str], width: int = 80) -> Group:
+    """Groups side by side, for the ratings with enough data overall to compare at all.
+
+    Never a number cut and never n dropped: a narrow terminal loses the mean duration
+    first, then the "by" column (each dimension becomes a heading row), and then the ratings
+    are split over as many tables as it takes, each with the groups and their n."""
+    for with_time, by_column in ((True, True), (False, True), (False, False)):
+        table = _comparison_table(stats, names, with_time, by_column)
+        if _fits(table, width):
+            return Group(Text(COMPARISON_TITLE), table)
+    chunks: list[list[str]] = []
+    for name in names:
+        if chunks and _fits(_comparison_table(stats, [*chunks[-1], name], False, False), width):
+            chunks[-1].append(name)
+        else:
+            chunks.append([name])
+    parts: list[RenderableType] = [Text(COMPARISON_TITLE)]
+    for index, chunk in enumerate(chunks):
+        if index:
+            parts.append(Text())
+        parts.append(_comparison_table(stats, chunk, False, False))
+    return Group(*parts)
+
+
+def _fits(table: Table, width: int) -> bool:
+    """Whether every column of `table` fits `width` at its natural width (nothing cut)."""
+    from rich.measure import Measurement
+
+    console = Console(width=10_000, file=io.StringIO(), color_system=None)
+    return Measurement.get(console, console.options, table).maximum <= width
+
+
+def _comparison_table(
+    stats: dict[str, Any], names: list[str], with_time: bool = True, by_column: bool = True
+) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    if by_column:
+        table.add_column("by", no_wrap=True)
     table.add_column("group", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
+    if with_time:
+        table.add_column("time", justify="right", no_wrap=True)
     for name in names:
         table.add_column(name, justify="right", no_wrap=True)
+    blanks = [""] * (len(names) + 2 + with_time)
     for index, (dimension, groups) in enumerate(stats["comparisons"].items()):
-        if index:
+        if by_column and index:
             table.add_section()
+        if not by_column:  # the dimension as a heading row of its own
+            table.add_row(Text(dimension, style="bold"), *blanks[1:])
         label = dimension
         for value, group in groups.items():
             cells = []
@@ -347,13 +436,11 @@ def _comparison_table(stats: dict[str, Any], names: list[str]) -> Table:
                     cells.append(Text(f"too few ({m['n']})", style="dim"))
                 else:
                     cells.append(Text(f"{_signed(m['change_mean'])} ({m['n']})"))
-            table.add_row(
-                label,
-                value,
-                str(group["sessions"]),
-                format_duration(group["mean_seconds"]),
-                *cells,
-            )
+            row: list[str | Text] = [label] if by_column else []
+            row += [value if by_column else f"  {value}", str(group["sessions"])]
+            if with_time:
+                row.append(format_duration(group["mean_seconds"]))
+            table.add_row(*row, *cells)
             label = ""
     return table
 
@@ -371,7 +458,3 @@ def _signed(value: float) -> str:
     if text in ("+0.0", "-0.0"):
         return "0.0"
     return text.replace("-", "−")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")

@@ -31,6 +31,7 @@ from matlog.config import Better
 from matlog.lightclass import dataclass, field
 from matlog.records import Session, Sleep
 from matlog.tdist import t_cdf, t_critical
+from matlog.words import plural
 
 Condition = Literal["mat", "control"]
 ControlKind = Literal["rest", "none"]
@@ -809,8 +810,7 @@ def _carryover(trial: Trial, counted: Mapping[int, NightData | None], name: str)
 
 
 def _points(value: float) -> str:
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text} point" if text == "1" else f"{text} points"
+    return plural(f"{value:.1f}".removesuffix(".0"), "point")
 
 
 def _number(value: float) -> str:

@@ -21,12 +21,20 @@ class TerminalKeys:
         self.fd = fd
         self.clock = clock
         self.closed = False
+        self._wake: int | None = None  # read end of the resize pipe, while watching
 
     def wait(self, timeout: float | None) -> str | None:
+        """A key within `timeout`, or None: time is up, or the terminal was resized (so
+        the countdown is redrawn at the new size now, not at its next second)."""
         if self.closed:
             self.clock.sleep(1.0 if timeout is None else timeout)
             return None
-        ready, _, _ = select.select([self.fd], [], [], timeout)
+        watched = [self.fd] if self._wake is None else [self.fd, self._wake]
+        ready, _, _ = select.select(watched, [], [], timeout)
+        if self._wake is not None and self._wake in ready:
+            with contextlib.suppress(OSError):
+                os.read(self._wake, 64)
+            return None
         if not ready:
             return None
         data = os.read(self.fd, 64)
@@ -36,6 +44,28 @@ class TerminalKeys:
         if data.startswith(b"\x1b"):
             return ""  # arrows, function keys: ignored like any other key
         return data[:1].decode("latin-1")
+
+    @contextlib.contextmanager
+    def waking_on_resize(self) -> Iterator[None]:
+        """SIGWINCH ends a `wait` early (a byte down a pipe that `wait` also watches: a
+        signal alone does not, as Python retries the select after the handler)."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        os.set_blocking(write_end, False)
+
+        def resized(_signum: int, _frame: FrameType | None) -> None:
+            with contextlib.suppress(OSError):  # full: a wake is pending anyway
+                os.write(write_end, b"r")
+
+        previous = signal.signal(signal.SIGWINCH, resized)
+        self._wake = read_end
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGWINCH, previous)
+            self._wake = None
+            os.close(read_end)
+            os.close(write_end)
 
 
 @contextlib.contextmanager

@@ -1,12 +1,21 @@
-"""The countdown on a terminal: big digits, a bar, the end time and the keys (Rich Live)."""
+"""The countdown on a terminal: big digits, a bar, the end time and the keys (Rich Live).
+
+The countdown fills the terminal's alternate screen (as `less` and `top` do) and is drawn
+whole, from the top-left corner, every time: a resize is followed by a clean frame at the
+new size, and nothing of an old frame stays on screen or reaches the scrollback. Each draw
+measures the space it is given and takes the richest layout that fits without wrapping:
+big digits in a frame, big digits alone, a compact form, and at last a single line.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rich.console import Console, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
 
 from matlog.clock import Clock
@@ -27,6 +36,7 @@ _GLYPHS = {
     "9": ["███", "█ █", "███", "  █", "███"],
     ":": [" ", "█", " ", "█", " "],
 }
+BAR_WIDTH = 40  # the bar's width where there is room; narrower terminals get less
 
 
 def big_text(text: str) -> str:
@@ -34,37 +44,138 @@ def big_text(text: str) -> str:
     return "\n".join(rows)
 
 
-def countdown_view(
-    remaining: float, planned: int, ends_at: datetime, *, paused: bool, bell_every: int | None
-) -> RenderableType:
-    from rich.align import Align
-    from rich.console import Group
-    from rich.panel import Panel
-
-    done = planned - remaining
-    digits = Text(big_text(format_clock(remaining)), style="bold yellow" if paused else "bold")
-    status = "PAUSED — space resumes" if paused else f"ends at {ends_at:%H:%M}"
-    keys = "space pause · q stop · d discomfort"
-    if bell_every:
-        keys += f" · bells every {format_duration(bell_every)}"
-    body = Group(
-        Align.center(digits),
-        Text(""),
-        Align.center(progress_bar(done / planned if planned else 1.0)),
-        Align.center(Text(status, style="yellow" if paused else "")),
-        Align.center(Text(keys, style="dim")),
-    )
-    return Panel(body, title="matlog", subtitle=format_duration(planned), padding=(1, 2))
-
-
-def progress_bar(fraction: float, width: int = 40) -> Text:
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Text:
     """Filled and empty blocks: readable without colour, unlike a thin coloured line."""
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return Text("█" * filled, style="green") + Text("░" * (width - filled), style="dim")
 
 
+@dataclass(frozen=True)
+class Layout:
+    """One way to draw the countdown; `CountdownView` takes the first that fits."""
+
+    big: bool  # the five-row digits, or the time on one line
+    framed: bool  # inside a panel (title, planned duration)
+    padded: bool = False  # a blank row inside the panel, above and below
+    blank: bool = False  # a blank row between the digits and the bar
+    bar: bool = True
+    keys: bool = True
+
+
+# Richest first. Height goes before width: the frame's padding, then the blank row, then
+# the frame itself, then the keys (the user knows them), then the big digits.
+LAYOUTS = (
+    Layout(big=True, framed=True, padded=True, blank=True),
+    Layout(big=True, framed=True, blank=True),
+    Layout(big=True, framed=True),
+    Layout(big=True, framed=False, blank=True),
+    Layout(big=True, framed=False),
+    Layout(big=True, framed=False, keys=False),
+    Layout(big=False, framed=True),
+    Layout(big=False, framed=False),
+    Layout(big=False, framed=False, keys=False),
+    Layout(big=False, framed=False, keys=False, bar=False),
+)
+_FRAME_WIDTH = 4  # two borders and one column of padding on each side
+
+
+@dataclass(frozen=True)
+class CountdownView:
+    """The countdown as a Rich renderable that fits the width and height it is given."""
+
+    remaining: float
+    planned: int
+    ends_at: datetime
+    paused: bool = False
+    bell_every: int | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.fitted(options.max_width, options.height or options.size.height)
+
+    # Words from longest to shortest; each line takes the longest that fits.
+    def statuses(self) -> list[str]:
+        if self.paused:
+            return ["PAUSED — space resumes", "PAUSED"]
+        return [f"ends at {self.ends_at:%H:%M}", f"ends {self.ends_at:%H:%M}"]
+
+    def key_hints(self) -> list[str]:
+        keys = "space pause · q stop · d discomfort"
+        hints = [keys, "space · q · d"]
+        if self.bell_every:
+            hints.insert(0, f"{keys} · bells every {format_duration(self.bell_every)}")
+        return hints
+
+    def fitted(self, width: int, height: int) -> RenderableType:
+        """The richest layout that fits `width` × `height` cells; a single line if none."""
+        for layout in LAYOUTS:
+            drawn = self.drawn(layout, width, height)
+            if drawn is not None:
+                return drawn
+        return self.one_line(width)
+
+    def drawn(self, layout: Layout, width: int, height: int) -> RenderableType | None:
+        """The countdown in `layout`, or None if it does not fit."""
+        from rich.align import Align
+        from rich.console import Group
+        from rich.panel import Panel
+
+        inner = width - (_FRAME_WIDTH if layout.framed else 0)
+        clock = format_clock(self.remaining)
+        main = big_text(clock) if layout.big else clock
+        status = _longest_fitting(self.statuses(), inner)
+        if status is None or max(cell_len(row) for row in main.splitlines()) > inner:
+            return None
+        keys = _longest_fitting(self.key_hints(), inner) if layout.keys else None
+        style = "bold yellow" if self.paused else "bold"
+        lines: list[RenderableType] = [_line(main, style)]
+        if layout.blank:
+            lines.append(Text(" "))
+        if layout.bar:
+            done = self.planned - self.remaining
+            fraction = done / self.planned if self.planned else 1.0
+            lines.append(progress_bar(fraction, min(BAR_WIDTH, inner)))
+        lines.append(_line(status, "yellow" if self.paused else ""))
+        if keys is not None:
+            lines.append(_line(keys, "dim"))
+        rows = sum(len(str(line).splitlines()) or 1 for line in lines)
+        if layout.framed:
+            rows += 2 + (2 if layout.padded else 0)
+        if rows > height:
+            return None
+        body: RenderableType = Group(*(Align.center(line) for line in lines))
+        if layout.framed:
+            body = Panel(
+                body,
+                title="matlog",
+                subtitle=format_duration(self.planned),
+                padding=(1 if layout.padded else 0, 1),
+            )
+        return Align.center(body, vertical="middle", height=height)
+
+    def one_line(self, width: int) -> Text:
+        """The last resort: time and status on one line, cut at the edge, never wrapped."""
+        clock = format_clock(self.remaining)
+        text = f"{clock} · {self.statuses()[-1]}"
+        return Text(text if cell_len(text) <= width else clock, no_wrap=True, overflow="crop")
+
+
+def _longest_fitting(words: list[str], width: int) -> str | None:
+    return next((w for w in words if cell_len(w) <= width), None)
+
+
+def _line(text: str, style: str) -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="crop", justify="left")
+
+
+def countdown_view(
+    remaining: float, planned: int, ends_at: datetime, *, paused: bool, bell_every: int | None
+) -> RenderableType:
+    return CountdownView(remaining, planned, ends_at, paused, bell_every)
+
+
 class TerminalScreen:
-    """A Rich Live countdown, redrawn only when called (about once a second)."""
+    """A Rich Live countdown on the alternate screen, redrawn only when called (about once
+    a second, and after a resize)."""
 
     def __init__(self, console: Console, clock: Clock) -> None:
         self.console = console
@@ -77,15 +188,23 @@ class TerminalScreen:
     def countdown(self) -> Iterator[Callable[[Countdown], None]]:
         from rich.live import Live
 
-        with Live(console=self.console, auto_refresh=False, transient=True) as live:
+        # screen=True: the alternate screen, drawn whole from its corner each time (Rich's
+        # Screen pads and crops to the terminal's size, measured at each draw). Without an
+        # alternate screen Rich falls back to an inline region, which "crop" keeps within
+        # the terminal's rows.
+        with Live(
+            console=self.console,
+            auto_refresh=False,
+            screen=True,
+            transient=True,
+            vertical_overflow="crop",
+        ) as live:
 
             def draw(c: Countdown) -> None:
                 remaining = c.remaining()
                 end = self.clock.now() + timedelta(seconds=remaining)
                 live.update(
-                    countdown_view(
-                        remaining, c.planned_seconds, end, paused=c.paused, bell_every=c.bell_every
-                    ),
+                    CountdownView(remaining, c.planned_seconds, end, c.paused, c.bell_every),
                     refresh=True,
                 )
 
