@@ -130,8 +130,12 @@ def test_rate_fills_the_latest_session_without_after(invoke, journal_path: Path)
     assert result.exit_code == 0, result.output
     [s] = Journal(journal_path).read().sessions
     assert s.after == {"pain": 2, "stress": 1}
+    # A rating it has already is a correction: replaced, and the old value said.
     again = invoke("rate", "pain=1")
-    assert again.exit_code == 2
+    assert again.exit_code == 0, again.output
+    assert "pain 2 → 1" in again.stdout
+    [s] = Journal(journal_path).read().sessions
+    assert s.after == {"pain": 1, "stress": 1}
 
 
 def test_sleep_defaults_to_last_night_and_rerating_replaces(
@@ -192,17 +196,18 @@ def test_rate_in_two_steps_goes_to_the_latest_session(invoke, journal_path: Path
     invoke("start", "1m", "--settle", "0", "-b", "pain=6,stress=7", "--rate-later")
     first = invoke("rate", "pain=3")
     second = invoke("rate", "stress=2")
-    assert "Rated the latest session" in first.stdout
-    assert "Rated the latest session" in second.stdout and "pain 3, stress 2" in second.stdout
+    assert first.stdout == "Rated the latest session (Mon 2026-11-23 22:01): pain 3.\n"
+    assert second.stdout == "Rated the latest session (Mon 2026-11-23 22:01): stress 2.\n"
     older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
     assert latest.after == {"pain": 3, "stress": 2}
     assert older.after == {}
-    # The same metric again is never put on another session in silence.
+    # The same metric again is a correction of the latest session: it never moves to the
+    # older one (that invented a change there, which then counted in stats).
     again = invoke("rate", "pain=4")
-    assert "an earlier session" in again.stdout
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Rated the latest session (Mon 2026-11-23 22:01): pain 3 → 4.\n"
     older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
-    assert older.after == {"pain": 4} and latest.after == {"pain": 3, "stress": 2}
-    assert invoke("rate", "pain=1").exit_code == 2
+    assert older.after == {} and latest.after == {"pain": 4, "stress": 2}
 
 
 def test_a_rescued_session_does_not_break_the_next_commands(

@@ -144,6 +144,7 @@ def test_asleep_at_the_after_prompt_then_offered_at_the_next_command(
     child.sendline("")
     child.expect("After — mood")
     child.sendline("")
+    child.expect(r"Saved the after-ratings of the latest session \(\w{3} [-\d]+ [:\d]+\): pain 2\.")
     child.expect(pexpect.EOF)
     [s] = sessions(env)
     assert s.after == {"pain": 2}
