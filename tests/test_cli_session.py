@@ -279,3 +279,10 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.parametrize("args", [[], ["-b", "pain=6", "-a", "pain=3"], ["--rate-later"]])
+def test_time_is_up_is_said_once_in_plain_lines(invoke, args: list[str]) -> None:
+    result = invoke("start", "1m", "--settle", "0", *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Time is up after 1m.") == 1

@@ -317,3 +317,39 @@ def test_a_missing_sound_command_never_fails_the_session() -> None:
     bells = session.Bells(terminal=terminal, sound_command=["/no/such/player"], clock=FakeClock())
     bells.ring("end")
     assert terminal.getvalue() == "\a\a\a"
+
+
+# ---------------------------------------------------------------------------------------
+# What a session says at its end: "Time is up" once, on every path
+
+
+class HangupAtTheAfterPrompt(Prompter):
+    """The terminal's SIGHUP arrives while the after-ratings are asked."""
+
+    def ask(self, question: str, timeout: float | None = None) -> str:
+        if question.startswith("After"):
+            raise session.Terminated(1)
+        return super().ask(question, timeout)
+
+
+@pytest.mark.parametrize("prompter_class", [Prompter, HangupAtTheAfterPrompt, SleepyPrompter])
+def test_time_is_up_is_said_once_at_a_terminal(
+    tmp_path: Path, clock: FakeClock, prompter_class: type[Prompter]
+) -> None:
+    from rich.console import Console
+
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()  # the terminal: screen, prompts and the summary line
+    runner = make_runner(tmp_path, clock, answers="3\n\n\n", prompter_class=prompter_class)
+    runner.screen = TerminalScreen(
+        Console(file=transcript, force_terminal=True, width=80, color_system=None), clock
+    )
+    runner.prompter.stdout = transcript
+    plan = session.SessionPlan(
+        planned_seconds=60, area="back", before={"pain": 6}, ask_after=True, settle_seconds=0
+    )
+    outcome = session.run_session(plan, runner)
+    transcript.write(session.summary(outcome.session, runner.config.metrics, 300) + "\n")
+    assert transcript.getvalue().count("Time is up") == 1
+    assert transcript.getvalue().rstrip().endswith("Next planned: 5m.")

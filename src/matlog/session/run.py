@@ -180,7 +180,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
             with signals_held():  # a signal now waits until the true ending is saved
                 beat(countdown)  # from here on, a kill still leaves the true ending behind
             if ask_after:
-                runner.screen.line(_ended_line(session))
+                # No "Time is up" line here: the summary line after the ratings says it.
                 ask_ratings(
                     runner.prompter,
                     metrics,
