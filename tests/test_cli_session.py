@@ -286,3 +286,40 @@ def test_time_is_up_is_said_once_in_plain_lines(invoke, args: list[str]) -> None
     result = invoke("start", "1m", "--settle", "0", *args)
     assert result.exit_code == 0, result.output
     assert result.output.count("Time is up after 1m.") == 1
+
+
+def test_rate_later_ends_with_how_to_rate_with_the_configured_metrics(
+    invoke, tmp_path: Path, monkeypatch
+) -> None:
+    result = invoke("start", "1m", "--settle", "0", "--rate-later")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        "Time is up after 1m. Next planned: 5m.",
+        "Rate it later with `matlog rate pain=… stress=… mood=…`.",
+    ]
+    # Ratings given with -a are not asked for again; the config's own names are used.
+    config = tmp_path / "config.toml"
+    config.write_text('[metrics]\nanxiety = "lower"\nenergy = "higher"\n')
+    monkeypatch.setenv("MATLOG_CONFIG", str(config))
+    result = invoke("start", "1m", "--settle", "0", "--rate-later", "-a", "energy=6")
+    assert result.stdout.splitlines()[-1] == "Rate it later with `matlog rate anxiety=…`."
+    result = invoke("start", "1m", "--settle", "0", "--rate-later", "-a", "energy=6,anxiety=2")
+    assert "matlog rate" not in result.stdout
+    assert "matlog rate" not in invoke("start", "1m", "--settle", "0").stdout
+
+
+def test_asleep_at_the_after_ratings_says_how_to_rate_with_the_metrics(
+    tmp_path: Path, clock
+) -> None:
+    from test_session import SleepyPrompter, make_runner
+
+    from matlog import session
+
+    runner = make_runner(tmp_path, clock, answers="5\n\n\n", prompter_class=SleepyPrompter)
+    plan = session.SessionPlan(planned_seconds=60, area="back", ask_after=True, settle_seconds=0)
+    outcome = session.run_session(plan, runner)
+    lines = session.end_lines(outcome, runner.config.metrics, 300, rate_later=False)
+    assert lines[-1] == (
+        "No answer to the after-ratings: logged without them. "
+        "`matlog rate pain=… stress=… mood=…` adds them."
+    )

@@ -238,12 +238,8 @@ def start_command(
     outcome = session.run_session(plan, env.session_runner())
     next_seconds = queries.plan(env).next_seconds
     try:
-        print(session.summary(outcome.session, config.metrics, next_seconds))
-        if outcome.after_timed_out:
-            print(
-                "No answer to the after-ratings: logged without them. "
-                "`matlog rate pain=3 ...` adds them."
-            )
+        for line in session.end_lines(outcome, config.metrics, next_seconds, rate_later=rate_later):
+            print(line)
     except OSError:
         if outcome.signum is None:
             raise

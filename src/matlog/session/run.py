@@ -21,7 +21,7 @@ from matlog.durations import format_duration
 from matlog.errors import Interrupted, RecordRescued
 from matlog.journal import Journal, record_to_dict
 from matlog.prompts import Prompter, PromptTimeout
-from matlog.ratings import ask_ratings
+from matlog.ratings import ask_ratings, rate_later_command
 from matlog.records import Session, new_id
 from matlog.session import timer
 from matlog.session.bells import Bells
@@ -274,3 +274,17 @@ def summary(session: Session, metrics: Mapping[str, Better], next_seconds: int) 
         parts.append(", ".join(changes) + ".")
     parts.append(f"Next planned: {format_duration(next_seconds)}.")
     return " ".join(parts)
+
+
+def end_lines(
+    outcome: Outcome, metrics: Mapping[str, Better], next_seconds: int, *, rate_later: bool
+) -> list[str]:
+    """What `start` says at the end: the summary line, then how to rate what is not rated."""
+    lines = [summary(outcome.session, metrics, next_seconds)]
+    after = outcome.session.after
+    command = rate_later_command(metrics, after)
+    if outcome.after_timed_out:
+        lines.append(f"No answer to the after-ratings: logged without them. `{command}` adds them.")
+    elif rate_later and any(name not in after for name in metrics):
+        lines.append(f"Rate it later with `{command}`.")
+    return lines
