@@ -323,3 +323,13 @@ def test_asleep_at_the_after_ratings_says_how_to_rate_with_the_metrics(
         "No answer to the after-ratings: logged without them. "
         "`matlog rate pain=… stress=… mood=…` adds them."
     )
+
+
+def test_the_settle_in_is_one_plain_line_when_piped(invoke, clock) -> None:
+    result = invoke("start", "1m", "--settle", "5s")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "Lie down: the countdown starts in 5s with one bell (Enter: start now)."
+    )
+    assert result.output.count("Lie down") == 1
+    assert "\r" not in result.output and "\x1b" not in result.output
