@@ -64,10 +64,13 @@ class MatlogGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:  # Any: the base names a Context from typer._click
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except (KeyboardInterrupt, EOFError):
             # Typer would exit 130 in silence (Ctrl-C) or after a blank line (Ctrl-D).
             raise Interrupted("interrupted; nothing was changed") from None
+        if isinstance(ctx.obj, Env):  # after the command's own output, when it went well
+            ctx.obj.note_new_journal()
+        return result
 
 
 app = typer.Typer(
