@@ -130,8 +130,12 @@ def test_rate_fills_the_latest_session_without_after(invoke, journal_path: Path)
     assert result.exit_code == 0, result.output
     [s] = Journal(journal_path).read().sessions
     assert s.after == {"pain": 2, "stress": 1}
+    # A rating it has already is a correction: replaced, and the old value said.
     again = invoke("rate", "pain=1")
-    assert again.exit_code == 2
+    assert again.exit_code == 0, again.output
+    assert "pain 2 → 1" in again.stdout
+    [s] = Journal(journal_path).read().sessions
+    assert s.after == {"pain": 1, "stress": 1}
 
 
 def test_sleep_defaults_to_last_night_and_rerating_replaces(
@@ -192,17 +196,18 @@ def test_rate_in_two_steps_goes_to_the_latest_session(invoke, journal_path: Path
     invoke("start", "1m", "--settle", "0", "-b", "pain=6,stress=7", "--rate-later")
     first = invoke("rate", "pain=3")
     second = invoke("rate", "stress=2")
-    assert "Rated the latest session" in first.stdout
-    assert "Rated the latest session" in second.stdout and "pain 3, stress 2" in second.stdout
+    assert first.stdout == "Rated the latest session (Mon 2026-11-23 22:01): pain 3.\n"
+    assert second.stdout == "Rated the latest session (Mon 2026-11-23 22:01): stress 2.\n"
     older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
     assert latest.after == {"pain": 3, "stress": 2}
     assert older.after == {}
-    # The same metric again is never put on another session in silence.
+    # The same metric again is a correction of the latest session: it never moves to the
+    # older one (that invented a change there, which then counted in stats).
     again = invoke("rate", "pain=4")
-    assert "an earlier session" in again.stdout
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Rated the latest session (Mon 2026-11-23 22:01): pain 3 → 4.\n"
     older, latest = sorted(Journal(journal_path).read().sessions, key=lambda s: s.line)
-    assert older.after == {"pain": 4} and latest.after == {"pain": 3, "stress": 2}
-    assert invoke("rate", "pain=1").exit_code == 2
+    assert older.after == {} and latest.after == {"pain": 4, "stress": 2}
 
 
 def test_a_rescued_session_does_not_break_the_next_commands(
@@ -274,3 +279,57 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.parametrize("args", [[], ["-b", "pain=6", "-a", "pain=3"], ["--rate-later"]])
+def test_time_is_up_is_said_once_in_plain_lines(invoke, args: list[str]) -> None:
+    result = invoke("start", "1m", "--settle", "0", *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Time is up after 1m.") == 1
+
+
+def test_rate_later_ends_with_how_to_rate_with_the_configured_metrics(
+    invoke, tmp_path: Path, monkeypatch
+) -> None:
+    result = invoke("start", "1m", "--settle", "0", "--rate-later")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        "Time is up after 1m. Next planned: 5m.",
+        "Rate it later with `matlog rate pain=… stress=… mood=…`.",
+    ]
+    # Ratings given with -a are not asked for again; the config's own names are used.
+    config = tmp_path / "config.toml"
+    config.write_text('[metrics]\nanxiety = "lower"\nenergy = "higher"\n')
+    monkeypatch.setenv("MATLOG_CONFIG", str(config))
+    result = invoke("start", "1m", "--settle", "0", "--rate-later", "-a", "energy=6")
+    assert result.stdout.splitlines()[-1] == "Rate it later with `matlog rate anxiety=…`."
+    result = invoke("start", "1m", "--settle", "0", "--rate-later", "-a", "energy=6,anxiety=2")
+    assert "matlog rate" not in result.stdout
+    assert "matlog rate" not in invoke("start", "1m", "--settle", "0").stdout
+
+
+def test_asleep_at_the_after_ratings_says_how_to_rate_with_the_metrics(
+    tmp_path: Path, clock
+) -> None:
+    from test_session import SleepyPrompter, make_runner
+
+    from matlog import session
+
+    runner = make_runner(tmp_path, clock, answers="5\n\n\n", prompter_class=SleepyPrompter)
+    plan = session.SessionPlan(planned_seconds=60, area="back", ask_after=True, settle_seconds=0)
+    outcome = session.run_session(plan, runner)
+    lines = session.end_lines(outcome, runner.config.metrics, 300, rate_later=False)
+    assert lines[-1] == (
+        "No answer to the after-ratings: logged without them. "
+        "`matlog rate pain=… stress=… mood=…` adds them."
+    )
+
+
+def test_the_settle_in_is_one_plain_line_when_piped(invoke, clock) -> None:
+    result = invoke("start", "1m", "--settle", "5s")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "Lie down: the countdown starts in 5s with one bell (Enter: start now)."
+    )
+    assert result.output.count("Lie down") == 1
+    assert "\r" not in result.output and "\x1b" not in result.output

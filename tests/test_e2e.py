@@ -144,6 +144,7 @@ def test_asleep_at_the_after_prompt_then_offered_at_the_next_command(
     child.sendline("")
     child.expect("After — mood")
     child.sendline("")
+    child.expect(r"Saved the after-ratings of the latest session \(\w{3} [-\d]+ [:\d]+\): pain 2\.")
     child.expect(pexpect.EOF)
     [s] = sessions(env)
     assert s.after == {"pain": 2}
@@ -167,3 +168,24 @@ def test_a_resize_redraws_the_countdown_at_the_new_size(env: dict[str, str]) -> 
     child.expect(pexpect.EOF)
     [s] = sessions(env)
     assert s.ended == "stopped"
+
+
+@pytest.mark.parametrize("ending", ["rated", "SIGHUP at the after-ratings"])
+def test_time_is_up_is_said_exactly_once(env: dict[str, str], ending: str) -> None:
+    import io
+
+    child = spawn(["start", "1s", "--settle", "0", "-b", "pain=6"], env)
+    child.logfile_read = transcript = io.StringIO()  # everything the terminal showed
+    child.expect("After — pain")
+    if ending == "rated":
+        child.sendline("3")
+        child.sendline("")
+        child.sendline("")
+    else:
+        child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert transcript.getvalue().count("Time is up") == 1
+    assert "Time is up after 1s." in transcript.getvalue()
+    [s] = sessions(env)
+    assert s.ended == "finished"

@@ -25,9 +25,16 @@ from matlog.session.recovery import RunningFile
 class RecordingScreen:
     lines: list[str] = field(default_factory=list)
     draws: int = 0
+    statuses: list[list[str]] = field(default_factory=list)  # each in-place line's texts
 
     def line(self, text: str) -> None:
         self.lines.append(text)
+
+    def status(self):  # type: ignore[no-untyped-def]
+        import contextlib
+
+        self.statuses.append([])
+        return contextlib.nullcontext(self.statuses[-1].append)
 
     def countdown(self):  # type: ignore[no-untyped-def]
         import contextlib
@@ -317,3 +324,158 @@ def test_a_missing_sound_command_never_fails_the_session() -> None:
     bells = session.Bells(terminal=terminal, sound_command=["/no/such/player"], clock=FakeClock())
     bells.ring("end")
     assert terminal.getvalue() == "\a\a\a"
+
+
+# ---------------------------------------------------------------------------------------
+# What a session says at its end: "Time is up" once, on every path
+
+
+class HangupAtTheAfterPrompt(Prompter):
+    """The terminal's SIGHUP arrives while the after-ratings are asked."""
+
+    def ask(self, question: str, timeout: float | None = None) -> str:
+        if question.startswith("After"):
+            raise session.Terminated(1)
+        return super().ask(question, timeout)
+
+
+@pytest.mark.parametrize("prompter_class", [Prompter, HangupAtTheAfterPrompt, SleepyPrompter])
+def test_time_is_up_is_said_once_at_a_terminal(
+    tmp_path: Path, clock: FakeClock, prompter_class: type[Prompter]
+) -> None:
+    from rich.console import Console
+
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()  # the terminal: screen, prompts and the summary line
+    runner = make_runner(tmp_path, clock, answers="3\n\n\n", prompter_class=prompter_class)
+    runner.screen = TerminalScreen(
+        Console(file=transcript, force_terminal=True, width=80, color_system=None), clock
+    )
+    runner.prompter.stdout = transcript
+    plan = session.SessionPlan(
+        planned_seconds=60, area="back", before={"pain": 6}, ask_after=True, settle_seconds=0
+    )
+    outcome = session.run_session(plan, runner)
+    transcript.write(session.summary(outcome.session, runner.config.metrics, 300) + "\n")
+    assert transcript.getvalue().count("Time is up") == 1
+    assert transcript.getvalue().rstrip().endswith("Next planned: 5m.")
+
+
+# ---------------------------------------------------------------------------------------
+# The settle-in counts down in place at a terminal, and is one plain line otherwise
+
+
+def settle_at_a_terminal(
+    tmp_path: Path, clock: FakeClock, presses=(), settle: int = 5
+) -> tuple[str, session.Runner]:
+    from rich.console import Console
+
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()
+    runner = make_runner(tmp_path, clock, presses=presses)
+    runner.screen = TerminalScreen(
+        Console(file=transcript, force_terminal=True, width=80, color_system=None), clock
+    )
+    plan = session.SessionPlan(planned_seconds=60, area="back", settle_seconds=settle)
+    try:
+        session.run_session(plan, runner)
+    finally:
+        runner.screen.console.file = io.StringIO()  # type: ignore[attr-defined]
+    return transcript.getvalue(), runner
+
+
+def settle_texts(transcript: str) -> list[str]:
+    """The settle-in's line as each update left it (carriage returns rewrite it)."""
+    line = transcript.split("\n", 1)[0]
+    return [text.rstrip() for text in line.split("\r")]
+
+
+def test_the_settle_in_counts_down_in_place_each_second(tmp_path: Path, clock: FakeClock) -> None:
+    transcript, runner = settle_at_a_terminal(tmp_path, clock, settle=5)
+    lead = "Lie down: the countdown starts in {} with one bell (Enter: start now)."
+    assert settle_texts(transcript) == [
+        *(lead.format(f"{n}s") for n in (5, 4, 3, 2, 1)),
+        "Lie down: the countdown starts now.",
+    ]
+    # One carriage return per update, no cursor movement; the line ends before what follows.
+    first_line = transcript.split("\n", 1)[0]
+    assert first_line.count("\r") == 5 and "\x1b" not in first_line
+    # Each rewrite covers the text before it entirely: nothing of a longer one is left.
+    assert all(len(t) >= len(lead.format("5s")) for t in first_line.split("\r"))
+    [logged] = runner.journal.read().sessions
+    assert (logged.started - clock._start).total_seconds() == 5  # waited once a second, 5 s
+    assert runner.keys.waits[:5] == [1.0] * 5  # type: ignore[attr-defined]
+
+
+def test_the_settle_in_count_across_minutes(tmp_path: Path, clock: FakeClock) -> None:
+    transcript, _ = settle_at_a_terminal(tmp_path, clock, settle=61)
+    texts = settle_texts(transcript)
+    assert "starts in 1m1s " in texts[0] and "starts in 1m " in texts[1]
+    assert "starts in 59s " in texts[2] and len(texts) == 62
+
+
+def test_enter_ends_the_settle_in_and_the_line_says_now(tmp_path: Path, clock: FakeClock) -> None:
+    transcript, runner = settle_at_a_terminal(tmp_path, clock, presses=[(2.5, "\r")], settle=10)
+    texts = settle_texts(transcript)
+    assert [t.split(" starts ")[1][:4] for t in texts] == ["in 1", "in 9", "in 8", "now."]
+    [logged] = runner.journal.read().sessions
+    assert (logged.started - clock._start).total_seconds() == 2  # 2.5 s, in whole seconds
+
+
+def test_q_in_the_settle_in_ends_its_line_before_the_error(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from rich.console import Console
+
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()
+    runner = make_runner(tmp_path, clock, presses=[(1.5, "q")])
+    runner.screen = TerminalScreen(Console(file=transcript, force_terminal=True, width=80), clock)
+    with pytest.raises(Interrupted):
+        session.run_session(
+            session.SessionPlan(planned_seconds=60, area="back", settle_seconds=10), runner
+        )
+    assert transcript.getvalue().endswith("\n")  # the error that follows has its own line
+    assert settle_texts(transcript.getvalue())[-1].endswith(
+        "starts in 9s with one bell (Enter: start now)."
+    )
+    assert runner.journal.read().sessions == []
+
+
+def test_a_narrow_terminal_keeps_the_settle_in_line_to_one_row(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from rich.console import Console
+
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()
+    screen = TerminalScreen(Console(file=transcript, force_terminal=True, width=40), clock)
+    with screen.status() as show:
+        show("Lie down: the countdown starts in 10s with one bell (Enter: start now).")
+        show("Lie down: the countdown starts now.")
+    texts = transcript.getvalue().removesuffix("\n").split("\r")
+    assert texts == [
+        "Lie down: the countdown starts in 10s …",
+        "Lie down: the countdown starts now.    ",
+    ]
+
+
+def test_plain_lines_say_the_settle_in_once(tmp_path: Path, clock: FakeClock) -> None:
+    from matlog.session.plain import PlainScreen
+
+    out = io.StringIO()
+    runner = make_runner(tmp_path, clock)
+    runner.screen = PlainScreen(out, clock)
+    runner.tick = 60.0  # as for a plain screen: nothing to redraw each second
+    session.run_session(
+        session.SessionPlan(planned_seconds=60, area="back", settle_seconds=10), runner
+    )
+    assert out.getvalue().splitlines()[0] == (
+        "Lie down: the countdown starts in 10s with one bell (Enter: start now)."
+    )
+    assert out.getvalue().count("Lie down") == 1 and "\r" not in out.getvalue()
+    assert runner.keys.waits[0] == 10.0  # type: ignore[attr-defined]

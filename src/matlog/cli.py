@@ -65,10 +65,13 @@ class MatlogGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:  # Any: the base names a Context from typer._click
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except (KeyboardInterrupt, EOFError):
             # Typer would exit 130 in silence (Ctrl-C) or after a blank line (Ctrl-D).
             raise Interrupted("interrupted; nothing was changed") from None
+        if isinstance(ctx.obj, Env):  # after the command's own output, when it went well
+            ctx.obj.note_new_journal()
+        return result
 
 
 app = typer.Typer(
@@ -239,12 +242,8 @@ def start_command(
     outcome = session.run_session(plan, env.session_runner())
     next_seconds = queries.plan(env).next_seconds
     try:
-        print(session.summary(outcome.session, config.metrics, next_seconds))
-        if outcome.after_timed_out:
-            print(
-                "No answer to the after-ratings: logged without them. "
-                "`matlog rate pain=3 ...` adds them."
-            )
+        for line in session.end_lines(outcome, config.metrics, next_seconds, rate_later=rate_later):
+            print(line)
     except OSError:
         if outcome.signum is None:
             raise
@@ -272,14 +271,26 @@ def plan_command(
     )
 
 
-@app.command("rate", short_help="After-ratings for the latest session (--rate-later).")
+@app.command("rate", short_help="After-ratings for the latest session, or --session ID.")
 def rate_command(
     ctx: typer.Context,
     ratings: Annotated[
         list[str], typer.Argument(metavar="NAME=V...", help="e.g. pain=3 stress=2 mood=7")
     ],
+    session_id: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            metavar="ID",
+            help="The session to rate (`matlog log --json` shows ids); default: the latest.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Add after-ratings to the latest session (after --rate-later); says which it rated."""
+    """After-ratings for the latest session, or the one with --session ID.
+
+    A rating the session has already is replaced, and the old value said (pain 4 → 2).
+    """
     from matlog import ratings as rating_module
     from matlog.session.recovery import clear_owed_rating
 
@@ -287,18 +298,9 @@ def rate_command(
     values = rating_module.parse_rating_flags(ratings, env.config.metrics)
     if not values:
         raise UsageError("no ratings given", hint="e.g. matlog rate pain=3 stress=2")
-    rated, is_latest = rating_module.add_after_ratings(env.journal, None, values)
-    clear_owed_rating(paths.state_dir())
-    which = (
-        "the latest session"
-        if is_latest
-        else ("an earlier session (the latest has these ratings already)")
-    )
-    print(
-        f"Rated {which}, {rated.started:%a %Y-%m-%d %H:%M}: "
-        + ", ".join(f"{k} {v}" for k, v in rated.after.items())
-        + "."
-    )
+    rated = rating_module.add_after_ratings(env.journal, session_id, values)
+    clear_owed_rating(paths.state_dir(), rated.session.id)
+    print(rating_module.rated_line(rated))
 
 
 @app.command("sleep", short_help="Last night's sleep, 0–10.")

@@ -67,6 +67,28 @@ class Env:
             "If it held sessions before, restore it from a backup or sync history."
         )
 
+    def note_new_journal(self) -> None:
+        """Say where the journal is if this command created it (once).
+
+        A typo in --journal or MATLOG_JOURNAL would otherwise start a second journal in
+        silence; the folder is named when it had to be made, unless it is matlog's own.
+        """
+        if "journal" not in self.__dict__:  # never opened by this command: nothing made
+            return
+        created = self.journal.created
+        if created is None:
+            return
+        self.journal.created = None
+        where = Path(os.path.abspath(self.journal_path))
+        folder = created.folder
+        if folder is not None and where != paths.data_dir() / "journal.toml":
+            print(
+                f"Created a new journal at {where} (the folder {folder} did not exist).",
+                file=sys.stderr,
+            )
+        else:
+            print(f"Created a new journal at {where}.", file=sys.stderr)
+
     def append(self, records: Sequence[Record], *, skip_present: bool = False) -> list[Record]:
         """Append records; if the journal refuses them, they go to a rescue file (see `rescue`)."""
         return append_or_rescue(self.journal, records, skip_present=skip_present)

@@ -34,7 +34,16 @@ def before_command(env: Env, command: str) -> None:
     recovery.recover_killed_sessions(state_dir, env.err.print)
     if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
         return
-    recovery.offer_owed_rating(state_dir, env.journal, env.prompter(), env.config.metrics)
+    recovery.offer_owed_rating(
+        state_dir, env.journal, env.prompter(), env.config.metrics, _say_plainly
+    )
+
+
+def _say_plainly(text: str) -> None:
+    """A line on stderr as it is: no markup, no wrapping inside a path or an id."""
+    import sys
+
+    print(text, file=sys.stderr)
 
 
 def plan(env: Env) -> Advice:

@@ -5,12 +5,12 @@ Shared by `start` (before and after), `rate` and the owed-rating offer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from matlog.config import Better
 from matlog.errors import UsageError
 from matlog.journal import Contents, Journal
-from matlog.lightclass import replace
+from matlog.lightclass import dataclass, replace
 from matlog.prompts import Prompter
 from matlog.records import RATING_MAX, RATING_MIN, Session
 
@@ -75,46 +75,91 @@ def ask_ratings(
     return ratings
 
 
-def add_after_ratings(
-    journal: Journal, target_id: str | None, ratings: dict[str, int]
-) -> tuple[Session, bool]:
-    """Give `ratings` to the session `target_id`, or (None) to the one `rate` means.
+class NoSuchSession(UsageError):
+    """The session to rate is not in the journal (an unknown id, or none at all)."""
 
-    That is the latest session, as long as none of these metrics is rated on it yet (so
-    `rate pain=3` then `rate stress=2` both go to it); otherwise the latest session with
-    no after-ratings at all (one logged with --rate-later before a rated one). A metric is
-    never rated twice: that is a usage error, and `matlog edit` changes a rating.
-    Returns the session as rated, and whether it is the latest one.
+
+@dataclass
+class Rated:
+    """What `add_after_ratings` did: the session as it is now, and what it had before."""
+
+    session: Session
+    given: dict[str, int]  # the ratings given, in the order given
+    replaced: dict[str, int]  # the old value of each given rating the session had already
+    latest: bool  # the session is the latest one
+
+
+def add_after_ratings(journal: Journal, session_id: str | None, ratings: dict[str, int]) -> Rated:
+    """Give `ratings` to the session with id `session_id`, or (None) to the latest session.
+
+    A rating the session has already is replaced; `Rated.replaced` keeps the old value, to
+    be said. The session is looked up under the journal's lock, in the journal as it is
+    then, by its id (or as the latest): one removed meanwhile is a NoSuchSession, never a
+    reason to rate another.
     """
-    result: list[tuple[Session, bool]] = []
+    result: list[Rated] = []
 
     def change(contents: Contents) -> tuple[Contents, Session | None, Session | None]:
-        old = _rate_target(contents.sessions, target_id, ratings)
-        if old is None:
-            return contents, None, None
+        old = _rate_target(contents.sessions, session_id)
         new = replace(old, after={**old.after, **ratings})
+        replaced = {k: old.after[k] for k in ratings if k in old.after}
         latest = max(contents.sessions, key=lambda s: (s.started, s.line))
-        result.append((new, old is latest))
+        result.append(Rated(new, dict(ratings), replaced, latest=old is latest))
+        if new.after == old.after:
+            return contents, None, None  # the same values again: nothing to write
         sessions = [new if s is old else s for s in contents.sessions]
         return replace(contents, sessions=sessions), old, new
 
-    if journal.rewrite(change) is None:
-        raise UsageError(
-            "no session is waiting for these after-ratings",
-            hint="`matlog log` shows which sessions have them; `matlog edit` changes one",
-        )
+    journal.rewrite(change)
+    if not result:  # no journal file at all
+        raise _no_such_session(session_id)
     return result[0]
 
 
-def _rate_target(
-    sessions: Sequence[Session], target_id: str | None, ratings: dict[str, int]
-) -> Session | None:
-    if target_id is not None:
-        return next((s for s in sessions if s.id == target_id and not s.after), None)
-    if not sessions:
-        return None
-    by_time = sorted(sessions, key=lambda s: (s.started, s.line))
-    latest = by_time[-1]
-    if not set(ratings) & set(latest.after):
-        return latest
-    return next((s for s in reversed(by_time) if not s.after), None)
+def _rate_target(sessions: Sequence[Session], session_id: str | None) -> Session:
+    if session_id is None:
+        if not sessions:
+            raise _no_such_session(None)
+        return max(sessions, key=lambda s: (s.started, s.line))
+    found = [s for s in sessions if s.id == session_id]
+    if not found:
+        raise _no_such_session(session_id)
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} sessions have the id {session_id!r}; nothing was rated",
+            hint="`matlog edit` can tell them apart",
+        )
+    return found[0]
+
+
+def _no_such_session(session_id: str | None) -> NoSuchSession:
+    if session_id is None:
+        return NoSuchSession(
+            "there is no session to rate", hint="`matlog start` runs one; `matlog log` lists them"
+        )
+    return NoSuchSession(
+        f"no session has the id {session_id!r}; nothing was rated",
+        hint="`matlog log --json` shows each session's id",
+    )
+
+
+def rated_line(rated: Rated, lead: str = "Rated") -> str:
+    """`Rated the latest session (Mon 2026-11-23 22:15): pain 4 → 2, stress 1.`"""
+    s = rated.session
+    which = "the latest session" if rated.latest else "the session"
+    ident = f", id {s.id}" if s.id and not rated.latest else ""
+    parts = []
+    for name, value in rated.given.items():
+        old = rated.replaced.get(name)
+        if old is None:
+            parts.append(f"{name} {value}")
+        elif old == value:
+            parts.append(f"{name} {value} (as before)")
+        else:
+            parts.append(f"{name} {old} → {value}")
+    return f"{lead} {which} ({s.started:%a %Y-%m-%d %H:%M}{ident}): {', '.join(parts)}."
+
+
+def rate_later_command(metrics: Mapping[str, Better], rated: Collection[str] = ()) -> str:
+    """The command that rates the metrics not `rated` yet: `matlog rate pain=… stress=…`."""
+    return "matlog rate " + " ".join(f"{name}=…" for name in metrics if name not in rated)

@@ -170,6 +170,9 @@ class Scenario:
     def line(self, text: str) -> None:
         pass
 
+    def status(self) -> contextlib.nullcontext[Callable[[str], None]]:
+        return contextlib.nullcontext(self.line)
+
     @contextlib.contextmanager
     def countdown(self) -> Iterator[Callable[[timer.Countdown], None]]:
         def draw(c: timer.Countdown) -> None:

@@ -28,17 +28,26 @@ from matlog.journal.cache import Folder
 from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import FORMATS, identity, parse, serialise
-from matlog.lightclass import replace
+from matlog.lightclass import dataclass, replace
 from matlog.privatefiles import fsync_dir, replace_atomically
 from matlog.records import Record, Session
 
 T = TypeVar("T")
 
 
+@dataclass
+class Created:
+    """The journal file was made by this `Journal` (the first append), and `folder`, the
+    topmost folder made for it, if any: worth saying, as a typo in the path looks like it."""
+
+    folder: Path | None = None
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.kind: Kind = kind_of(path)
+        self.created: Created | None = None
 
     # -- reading --------------------------------------------------------------------
 
@@ -102,13 +111,15 @@ class Journal:
         return Path(os.path.realpath(self.path))
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self) -> Iterator[Path | None]:
         """An exclusive lock shared by every matlog writing this journal.
 
         flock is released by the kernel when its holder dies, so a killed writer never
-        blocks the next one; the lock file itself is empty and harmless.
+        blocks the next one; the lock file itself is empty and harmless. Yields the topmost
+        folder it had to make for the lock file, if any.
         """
         target = self.real_path
+        made = _topmost_missing(target.parent)
         try:
             paths.ensure_private_dir(target.parent)
             fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -128,7 +139,7 @@ class Journal:
             for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            yield
+            yield made
         finally:
             os.close(fd)
 
@@ -137,20 +148,25 @@ class Journal:
 
         With `skip_present`, records already in the journal (same `identity`) are left out,
         decided under the lock so two imports of one file at once add it once. Returns the
-        records appended.
+        records appended. If this append created the file, `created` says so (and which
+        folder it made), for the command to say where the new journal is.
         """
         if not records:
             return []
         record_text = serialise(records, self.kind)
         try:
-            with self.locked():
-                return self._append_locked(records, record_text, skip_present)
+            with self.locked() as made_folder:
+                added, created = self._append_locked(records, record_text, skip_present)
         except JournalWriteError as exc:
             raise JournalWriteError(exc.message, record_text, exc.hint) from None
+        if created:
+            self.created = Created(made_folder)
+        return added
 
     def _append_locked(
         self, records: Sequence[Record], record_text: str, skip_present: bool
-    ) -> list[Record]:
+    ) -> tuple[list[Record], bool]:
+        """The records appended, and whether appending them created the file."""
         target = self.real_path
         existed = os.path.lexists(target)
         try:
@@ -171,7 +187,7 @@ class Journal:
             if skip_present:
                 records = _not_present(records, contents)
                 if not records:
-                    return []
+                    return [], False
             chunk = encode_text(self._chunk_to_append(data, records))
             try:
                 written = os.write(fd, chunk)
@@ -193,7 +209,7 @@ class Journal:
             if not done and not existed:  # no empty journal left behind to puzzle over
                 with contextlib.suppress(OSError):
                     target.unlink()
-        return list(records)
+        return list(records), not existed
 
     def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
         text = FORMATS[self.kind].chunk_to_append(data, records)
@@ -209,6 +225,8 @@ class Journal:
         new record). The new bytes are parsed and compared with the expectation before they
         replace the file, atomically.
         """
+        if not os.path.lexists(self.real_path):
+            return None  # nothing to change; and no folder made for a lock (a typo's path)
         with self.locked():
             data = self._read_bytes()
             if data is None:
@@ -262,6 +280,8 @@ class Journal:
                 tail = current[len(original) :].lstrip(b"\r\n")
                 edited = edited + (b"" if edited.endswith(b"\n") else b"\n") + b"\n" + tail
             raise_first(parse(edited, self.path, self.kind)[1])
+            if not self.real_path.exists():
+                self.created = Created()
             self._replace_bytes(edited)
 
     def _replace_bytes(self, data: bytes) -> None:
@@ -277,6 +297,16 @@ class Journal:
                     "writable too; the journal is unchanged"
                 )
             raise error from None
+
+
+def _topmost_missing(folder: Path) -> Path | None:
+    """The outermost of `folder` and its parents that does not exist (None: it exists)."""
+    missing = None
+    for candidate in (folder, *folder.parents):
+        if candidate.is_dir():
+            break
+        missing = candidate
+    return missing
 
 
 def _comparable(contents: Contents) -> list[str]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         Screen,
         SessionPlan,
         Terminated,
+        end_lines,
         run_session,
         summary,
     )
@@ -37,6 +38,7 @@ _WHERE = {
     "Screen": "run",
     "SessionPlan": "run",
     "Terminated": "run",
+    "end_lines": "run",
     "run_session": "run",
     "summary": "run",
 }
@@ -50,6 +52,7 @@ __all__ = [
     "Terminated",
     "clear_owed_rating",
     "desktop_notifications_available",
+    "end_lines",
     "owed_rating",
     "recover",
     "run_session",

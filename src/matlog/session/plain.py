@@ -40,3 +40,15 @@ class PlainScreen:
                 self.line(text)
 
         yield draw
+
+    @contextlib.contextmanager
+    def status(self) -> Iterator[Callable[[str], None]]:
+        """No line is rewritten here: the first text is printed, the updates are not."""
+        shown: list[str] = []
+
+        def show(text: str) -> None:
+            if not shown:
+                shown.append(text)
+                self.line(text)
+
+        yield show

@@ -212,9 +212,15 @@ def owed_rating(state_dir: Path, journal: Journal, sessions: Sequence[Session]) 
     return None
 
 
-def clear_owed_rating(state_dir: Path) -> None:
+def clear_owed_rating(state_dir: Path, session_id: str | None = None) -> None:
+    """Nothing is owed any more (with `session_id`: if it was that session's rating)."""
+    path = pending_rating_path(state_dir)
+    if session_id is not None:
+        data = read_json(path)
+        if data is None or data.get("id") != session_id:
+            return
     with contextlib.suppress(OSError):
-        pending_rating_path(state_dir).unlink()
+        path.unlink()
 
 
 def recover_killed_sessions(state_dir: Path, say: Callable[[str], None]) -> None:
@@ -246,21 +252,37 @@ def recover_killed_sessions(state_dir: Path, say: Callable[[str], None]) -> None
 
 
 def offer_owed_rating(
-    state_dir: Path, journal: Journal, prompter: Prompter, metrics: Mapping[str, Better]
+    state_dir: Path,
+    journal: Journal,
+    prompter: Prompter,
+    metrics: Mapping[str, Better],
+    say: Callable[[str], None],
 ) -> None:
-    """After a session logged without after-ratings (asleep on the mat), offer them."""
+    """After a session logged without after-ratings (asleep on the mat), offer them.
+
+    Says what became of the answer: which session was rated with what, or that it was not.
+    """
     if not pending_rating_path(state_dir).exists():
         return
     owed = owed_rating(state_dir, journal, journal.read().sessions)
     if owed is None:
         return
-    question = f"The session of {owed.started:%a %H:%M} has no after-ratings. Rate it now?"
+    when = f"{owed.started:%a %H:%M}"
+    question = f"The session of {when} has no after-ratings. Rate it now?"
     if not prompter.confirm(question, default=True):
         clear_owed_rating(state_dir)
+        say(f"Not rated: the session of {when} stays without after-ratings.")
         return
-    from matlog.ratings import add_after_ratings, ask_ratings
+    from matlog.ratings import NoSuchSession, add_after_ratings, ask_ratings, rated_line
 
     ratings = ask_ratings(prompter, metrics, "After")
-    if ratings:
-        add_after_ratings(journal, owed.id, ratings)
     clear_owed_rating(state_dir)
+    if not ratings:
+        say(f"No ratings given: the session of {when} stays without after-ratings.")
+        return
+    try:
+        rated = add_after_ratings(journal, owed.id, ratings)
+    except NoSuchSession:  # removed meanwhile (undo in another terminal): rate no other
+        say(f"Not saved: the session of {when} is no longer in the journal.")
+        return
+    say(rated_line(rated, lead="Saved the after-ratings of"))

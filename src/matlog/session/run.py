@@ -8,6 +8,7 @@ scripted keys and recorded bells.
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from matlog.durations import format_duration
 from matlog.errors import Interrupted, RecordRescued
 from matlog.journal import Journal, record_to_dict
 from matlog.prompts import Prompter, PromptTimeout
-from matlog.ratings import ask_ratings
+from matlog.ratings import ask_ratings, rate_later_command
 from matlog.records import Session, new_id
 from matlog.session import timer
 from matlog.session.bells import Bells
@@ -30,6 +31,8 @@ from matlog.session.recovery import RunningFile, pending_rating_path, write_json
 # ---------------------------------------------------------------------------------------
 # The session
 
+_NOT_BEGUN = "stopped before the session began; nothing was logged"
+
 
 class Screen(Protocol):
     """What the session shows: the countdown (redrawn) and one-off lines."""
@@ -37,6 +40,11 @@ class Screen(Protocol):
     def line(self, text: str) -> None: ...
 
     def countdown(self) -> contextlib.AbstractContextManager[Callable[[timer.Countdown], None]]: ...
+
+    def status(self) -> contextlib.AbstractContextManager[Callable[[str], None]]:
+        """A line that changes in place (the settle-in's count); plain lines show only the
+        first text. The line is ended when the block ends, however it ends."""
+        ...
 
 
 class Terminated(BaseException):
@@ -121,7 +129,11 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
         with terminate_as_exception(), runner.key_mode():
             _settle(plan.settle_seconds, runner)
     except (KeyboardInterrupt, EOFError, Terminated):
-        raise Interrupted("stopped before the session began; nothing was logged") from None
+        raise Interrupted(_NOT_BEGUN) from None
+    except OSError as exc:  # the settle-in's line, written to a terminal that is gone
+        if _hidden_signal(exc) is None:
+            raise
+        raise Interrupted(_NOT_BEGUN) from None
 
     countdown = timer.Countdown(plan.planned_seconds, runner.clock, plan.bell_every)
     started = runner.clock.now().replace(microsecond=0)
@@ -180,7 +192,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
             with signals_held():  # a signal now waits until the true ending is saved
                 beat(countdown)  # from here on, a kill still leaves the true ending behind
             if ask_after:
-                runner.screen.line(_ended_line(session))
+                # No "Time is up" line here: the summary line after the ratings says it.
                 ask_ratings(
                     runner.prompter,
                     metrics,
@@ -230,20 +242,28 @@ def _hidden_signal(exc: BaseException) -> int | None:
 
 
 def _settle(seconds: int, runner: Runner) -> None:
-    """Time to lie down. q or Ctrl-C here means the session never began."""
+    """Time to lie down, counted down in place each `tick` (a plain screen says it once).
+
+    q or Ctrl-C here means the session never began.
+    """
     if seconds <= 0:
         return
-    runner.screen.line(
-        f"Lie down: the countdown starts in {format_duration(seconds)} with one bell "
-        "(Enter: start now)."
-    )
-    deadline = runner.clock.monotonic() + seconds
-    while (left := deadline - runner.clock.monotonic()) > 0:
-        key = runner.keys.wait(left)
-        if key in timer.STOP_KEYS:
-            raise KeyboardInterrupt
-        if key in ("\r", "\n"):
-            break  # Enter: ready now
+    clock = runner.clock
+    deadline = clock.monotonic() + seconds
+    with runner.screen.status() as show:
+        while (left := deadline - clock.monotonic()) > 0:
+            show(
+                f"Lie down: the countdown starts in {format_duration(math.ceil(left))} "
+                "with one bell (Enter: start now)."
+            )
+            # Until the count shown changes (as the countdown's own `seconds_to_next_change`).
+            to_change = left - (math.ceil(left / runner.tick) - 1) * runner.tick
+            key = runner.keys.wait(min(left, to_change))
+            if key in timer.STOP_KEYS:
+                raise KeyboardInterrupt
+            if key in ("\r", "\n"):
+                break  # Enter: ready now
+        show("Lie down: the countdown starts now.")
 
 
 def _ended_line(session: Session) -> str:
@@ -274,3 +294,17 @@ def summary(session: Session, metrics: Mapping[str, Better], next_seconds: int) 
         parts.append(", ".join(changes) + ".")
     parts.append(f"Next planned: {format_duration(next_seconds)}.")
     return " ".join(parts)
+
+
+def end_lines(
+    outcome: Outcome, metrics: Mapping[str, Better], next_seconds: int, *, rate_later: bool
+) -> list[str]:
+    """What `start` says at the end: the summary line, then how to rate what is not rated."""
+    lines = [summary(outcome.session, metrics, next_seconds)]
+    after = outcome.session.after
+    command = rate_later_command(metrics, after)
+    if outcome.after_timed_out:
+        lines.append(f"No answer to the after-ratings: logged without them. `{command}` adds them.")
+    elif rate_later and any(name not in after for name in metrics):
+        lines.append(f"Rate it later with `{command}`.")
+    return lines

@@ -209,3 +209,45 @@ class TerminalScreen:
                 )
 
             yield draw
+
+    @contextlib.contextmanager
+    def status(self) -> Iterator[Callable[[str], None]]:
+        """One line rewritten in place: a carriage return and the new text, padded with
+        spaces over the old (no escape codes, so any terminal shows it). Kept to one row,
+        or the return would go to the start of its last row only. Ended with a newline."""
+        console = self.console
+        if not console.is_terminal:  # standard output is piped: one plain line, once
+            shown: list[str] = []
+
+            def show_once(text: str) -> None:
+                if not shown:
+                    shown.append(text)
+                    console.print(text, markup=False, soft_wrap=True)
+
+            yield show_once
+            return
+        from rich.control import Control
+        from rich.segment import ControlType
+
+        drawn = [""]
+
+        def show(text: str) -> None:
+            width = max(1, console.width - 1)
+            if len(text) > width:
+                text = text[: width - 1] + "…"
+            if text == drawn[0]:
+                return
+            padded = text.ljust(len(drawn[0]))
+            again = bool(drawn[0])
+            drawn[0] = text  # before writing: a Ctrl-C mid-write must still end the line
+            if again:
+                console.control(Control((ControlType.CARRIAGE_RETURN,)))
+            console.print(padded, end="", markup=False, highlight=False, soft_wrap=True)
+
+        try:
+            yield show
+        finally:
+            if drawn[0]:
+                # The terminal may be gone (SIGHUP): what ended the block must still show.
+                with contextlib.suppress(OSError):
+                    console.line()
