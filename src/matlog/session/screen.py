@@ -35,8 +35,15 @@ def big_text(text: str) -> str:
 
 
 def countdown_view(
-    remaining: float, planned: int, ends_at: datetime, *, paused: bool, bell_every: int | None
+    remaining: float,
+    planned: int,
+    ends_at: datetime,
+    *,
+    paused: bool,
+    bell_every: int | None,
+    label: str | None = None,
 ) -> RenderableType:
+    """The frame; `label` (e.g. a trial night's condition) goes in its title."""
     from rich.align import Align
     from rich.console import Group
     from rich.panel import Panel
@@ -54,7 +61,8 @@ def countdown_view(
         Align.center(Text(status, style="yellow" if paused else "")),
         Align.center(Text(keys, style="dim")),
     )
-    return Panel(body, title="matlog", subtitle=format_duration(planned), padding=(1, 2))
+    title = f"matlog · {label}" if label else "matlog"
+    return Panel(body, title=title, subtitle=format_duration(planned), padding=(1, 2))
 
 
 def progress_bar(fraction: float, width: int = 40) -> Text:
@@ -66,9 +74,10 @@ def progress_bar(fraction: float, width: int = 40) -> Text:
 class TerminalScreen:
     """A Rich Live countdown, redrawn only when called (about once a second)."""
 
-    def __init__(self, console: Console, clock: Clock) -> None:
+    def __init__(self, console: Console, clock: Clock, label: str | None = None) -> None:
         self.console = console
         self.clock = clock
+        self.label = label
 
     def line(self, text: str) -> None:
         self.console.print(text)
@@ -84,7 +93,12 @@ class TerminalScreen:
                 end = self.clock.now() + timedelta(seconds=remaining)
                 live.update(
                     countdown_view(
-                        remaining, c.planned_seconds, end, paused=c.paused, bell_every=c.bell_every
+                        remaining,
+                        c.planned_seconds,
+                        end,
+                        paused=c.paused,
+                        bell_every=c.bell_every,
+                        label=self.label,
                     ),
                     refresh=True,
                 )
