@@ -195,6 +195,10 @@ def status_screen(status: Status) -> str:
 # `trial report`
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _number(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:+.{digits}f}"
 
@@ -249,7 +253,7 @@ def picture(name: str, outcome: OutcomeReport) -> list[str]:
     differences = outcome["differences"]
     if not differences:
         return [f"No complete pair for {name} yet: nothing to draw."]
-    values = [float(item["d"]) for item in differences]
+    values = [float(item["d"]) for item in differences]  # in pair order
     mean = outcome["effect"]
     ci = outcome["ci95"]
     edges = [*values, 0.0, *(ci or [])]
@@ -272,13 +276,18 @@ def picture(name: str, outcome: OutcomeReport) -> list[str]:
         at = min(max(column(value) - len(label) // 2, 0), WIDTH - len(label))
         axis[at : at + len(label)] = label
     lines.append(" " * 12 + "".join(axis))
-    for item, value in zip(differences, values, strict=True):
+    by_pair = {item["pair"]: item for item in differences}
+    for pair in range(1, max(by_pair) + 1):
+        item = by_pair.get(pair)
+        if item is None:  # said in its place, never silently left out
+            lines.append(f"  pair {pair:>2}   (not a complete pair: a night has no value)")
+            continue
         row = ["·"] * WIDTH
         row[zero] = "|"
         if mean is not None:
             row[column(mean)] = ":"
-        row[column(value)] = "●"
-        lines.append(f"  pair {item['pair']:>2}   " + "".join(row) + f"  {item['d']:+d}")
+        row[column(item["d"])] = "●"
+        lines.append(f"  pair {pair:>2}   " + "".join(row) + f"  {item['d']:+d}")
     if mean is not None:
         row = [" "] * WIDTH
         if ci is not None:
@@ -316,7 +325,7 @@ def report_screen(report: Report, metrics: Mapping[str, str]) -> str:
     lines += [
         "",
         f"Nights: {nights['planned']} planned, {nights['done']} done as drawn, "
-        f"{nights['missed']} missed, {nights['deviations']} deviations, "
+        f"{nights['missed']} missed, {_count(nights['deviations'], 'deviation')}, "
         f"{nights['complete_pairs']} complete pairs for {primary}"
         + (f", {nights['to_come']} to come" if nights["to_come"] else "")
         + (f", {nights['not_run']} not run" if nights["not_run"] else "")
