@@ -353,3 +353,27 @@ def test_a_trial_whose_outcome_left_the_config_is_a_data_error(
     go_to(clock, evening(9))
     line = one_line_error(invoke("trial", "report"), code=1)
     assert "outcome 'mood'" in line and "[metrics]" in line
+
+
+def test_the_countdown_frame_and_the_plain_screen_show_the_label() -> None:
+    import io
+
+    from rich.console import Console
+
+    from matlog.session.plain import PlainScreen
+    from matlog.session.screen import countdown_view
+    from matlog.session.timer import Countdown
+
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    ends = datetime(2026, 11, 23, 22, 20, tzinfo=CET)
+    view = countdown_view(600, 1200, ends, paused=False, bell_every=None, label="trial night 3/8")
+    console.print(view)
+    assert "matlog · trial night 3/8" in console.file.getvalue()  # type: ignore[attr-defined]
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(countdown_view(600, 1200, ends, paused=False, bell_every=None))
+    assert "trial night" not in console.file.getvalue()  # type: ignore[attr-defined]
+    clock = FakeClock()
+    stream = io.StringIO()
+    with PlainScreen(stream, clock, "trial night 3/8: control").countdown() as draw:
+        draw(Countdown(1200, clock))
+    assert stream.getvalue().startswith("Started 20m (trial night 3/8: control); ends at")
