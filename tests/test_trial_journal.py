@@ -181,3 +181,24 @@ def test_csv_export_has_trial_columns_only_with_trials() -> None:
     assert rows[0]["type"] == "session" and rows[0]["condition"] == "mat"
     assert rows[1]["type"] == "trial" and rows[1]["schedule"].startswith("mat;control;control")
     assert rows[1]["outcome"] == "stress" and rows[1]["seconds"] == "1200"
+
+
+def test_import_and_export_carry_trials(invoke, journal_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other.jsonl"
+    Journal(other).append([make_trial(), make_session(trial="T1", condition="mat")])
+    first = invoke("import", str(other))
+    assert first.exit_code == 0, first.output
+    assert "Imported 2 records" in first.stdout
+    again = invoke("import", str(other))
+    assert "Imported 0 records" in again.stdout and "(2 already present)" in again.stdout
+    (trial,) = Journal(journal_path).read().trials
+    assert replace(trial, line=0) == make_trial()
+    checked = invoke("check")
+    assert "1 sessions, 0 nights, 1 trial, no problems" in checked.stdout
+    for fmt in ("toml", "jsonl"):
+        out = tmp_path / f"back.{fmt}"
+        assert invoke("export", "--format", fmt, "-o", str(out)).exit_code == 0
+        back = journal.load_file(out)
+        assert [journal.json_line(r) for r in back.records] == [
+            journal.json_line(r) for r in Journal(journal_path).read().records
+        ]

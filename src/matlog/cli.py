@@ -390,9 +390,12 @@ def check_command(ctx: typer.Context) -> None:
     if problems:
         raise typer.Exit(EXIT_DATA)
     contents = env.read_journal()  # says so if the file is empty
+    trials = len(contents.trials)
     print(
-        f"{env.journal_path}: {len(contents.sessions)} sessions, {len(contents.sleeps)} "
-        f"nights, no problems" + ("" if contents.exists else " (the file does not exist yet)")
+        f"{env.journal_path}: {len(contents.sessions)} sessions, {len(contents.sleeps)} nights"
+        + (f", {trials} trial{'s' if trials > 1 else ''}" if trials else "")
+        + ", no problems"
+        + ("" if contents.exists else " (the file does not exist yet)")
     )
 
 
@@ -470,7 +473,7 @@ def export_command(
             handle.write(text)
     except OSError as exc:
         raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
-    count = len(contents.sessions) + len(contents.sleeps)
+    count = len(contents.records)
     print(f"Wrote {count} records to {output}", file=sys.stderr)
 
 
