@@ -377,3 +377,39 @@ def test_the_countdown_frame_and_the_plain_screen_show_the_label() -> None:
     with PlainScreen(stream, clock, "trial night 3/8: control").countdown() as draw:
         draw(Countdown(1200, clock))
     assert stream.getvalue().startswith("Started 20m (trial night 3/8: control); ends at")
+
+
+def test_the_trial_summary_from_the_cache_is_what_a_fresh_read_gives(
+    invoke, journal_path: Path, clock: FakeClock, isolated_home: Path
+) -> None:
+    import shutil
+
+    def fresh() -> str:
+        shutil.rmtree(isolated_home / ".cache", ignore_errors=True)
+        return str(invoke("trial", "report", "--json").stdout)
+
+    start_trial(invoke)
+    run_nights(invoke, clock, range(0, 8), {"mat": -3, "control": -1})
+    go_to(clock, evening(8))
+    first = invoke("trial", "report", "--json").stdout
+    assert invoke("trial", "report", "--json").stdout == first == fresh()
+    # A tail folded in: night 1's sleep rated again (the latest in the file counts).
+    invoke("trial", "report", "--json")
+    assert invoke("sleep", "1", "--night", TODAY.isoformat()).exit_code == 0
+    cached = invoke("trial", "report", "--json").stdout
+    assert cached != first and cached == fresh()
+    # A hand edit in the middle (same size) is seen too.
+    text = journal_path.read_text()
+    journal_path.write_text(text.replace('condition = "mat"', 'condition = "xyz"', 1))
+    assert invoke("trial", "report").exit_code == 1
+    journal_path.write_text(text)
+    assert invoke("trial", "report", "--json").stdout == cached
+
+
+def test_log_marks_trial_sessions(invoke, journal_path: Path) -> None:
+    Journal(journal_path).append(
+        [make_session(trial="T1", condition="control", note="floor"), make_session(minutes=5)]
+    )
+    out = invoke("log").stdout
+    assert "[trial: control] floor" in out
+    assert out.count("[trial:") == 1

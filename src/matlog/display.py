@@ -55,6 +55,8 @@ def session_table(sessions: Sequence[Session], metrics: dict[str, Better]) -> Ta
         if s.actual_seconds != s.planned_seconds:
             time_text += f"/{format_duration(s.planned_seconds)}"
         extra = " ".join(f"#{t}" for t in s.tags)
+        if s.condition is not None:  # a trial session: which kind of night it was
+            extra = f"[trial: {s.condition}] {extra}".strip()
         if s.note:
             extra = f"{extra} {s.note}".strip()
         table.add_row(

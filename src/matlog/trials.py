@@ -54,6 +54,12 @@ class TrialRecords:
     sessions: list[Session]  # sessions that name a trial
     sleeps: dict[date, int]  # night -> its latest rating in the file
 
+    def add_record(self, record: Trial | Session) -> None:
+        if isinstance(record, Trial):
+            self.trials.append(record)
+        else:
+            self.sessions.append(record)
+
     def latest(self) -> Trial | None:
         """The trial created last (a journal may hold earlier, finished ones)."""
         return max(self.trials, key=lambda t: (t.created, t.line), default=None)
@@ -101,11 +107,11 @@ class TrialFolder:
 
     def load(self, state: Any) -> TrialRecords:
         trials, sessions, sleeps = state
-        return TrialRecords(
-            [_record("trial", item) for item in trials],  # type: ignore[misc]
-            [_record("session", item) for item in sessions],  # type: ignore[misc]
-            {date.fromordinal(night): rating for night, rating in sleeps},
-        )
+        loaded = TrialRecords([], [], {})
+        for item in [*trials, *sessions]:
+            loaded.add_record(_record("trial" if "schedule" in item else "session", item))
+        loaded.sleeps = {date.fromordinal(night): rating for night, rating in sleeps}
+        return loaded
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
