@@ -413,3 +413,26 @@ def test_log_marks_trial_sessions(invoke, journal_path: Path) -> None:
     out = invoke("log").stdout
     assert "[trial: control] floor" in out
     assert out.count("[trial:") == 1
+
+
+def test_the_design_screen_warns_when_the_pairs_are_fewer_than_the_estimate() -> None:
+    from matlog.trial_display import design_screen
+
+    def screen(pairs: int) -> str:
+        return design_screen(
+            first_night=TODAY,
+            last_night=TODAY + timedelta(days=2 * pairs - 1),
+            pairs=pairs,
+            outcome="stress",
+            better="lower",
+            worthwhile=1.0,
+            seconds=1200,
+            control="rest",
+            fingerprint="abc",
+            estimate={0.5: 60, 1.0: 21, 1.5: 10, 2.0: 6},
+            history=51,
+            pairs_from_history=False,
+        )
+
+    assert "fewer than the 21 pairs that give 80% power for 1 point" in " ".join(screen(14).split())
+    assert "fewer than" not in screen(21)

@@ -110,6 +110,12 @@ def design_screen(
         lines.append(
             f"Using {pairs} pairs" + (" (from this estimate)." if pairs_from_history else ".")
         )
+        yours = next((n for w, n in estimate.items() if math.isclose(w, worthwhile)), None)
+        if yours is not None and pairs < yours:
+            lines += _wrap(
+                f"That is fewer than the {yours} pairs that give 80% power for "
+                f"{_points(worthwhile)}: a real effect of that size may well be missed."
+            )
     if pairs < MIN_PAIRS_FOR_5_PERCENT:
         lines += _wrap(
             f"Note: with fewer than {MIN_PAIRS_FOR_5_PERCENT} pairs the randomisation test can "
@@ -182,8 +188,8 @@ def status_screen(status: Status) -> str:
         + f", of {counts['planned']}.",
         "",
         *strip(status),
-        "  M mat night, C control night, done as drawn · m/c done otherwise (deviation)",
-        "  x missed · · to come · - not run",
+        "  M mat night, C control night (done as drawn); m, c: drawn so, the other was done",
+        "  x missed; · to come; - not run (after a stop)",
         "",
         "No effect estimate while the trial runs: looking early tempts stopping on a lucky streak.",
         f"Fingerprint: {trial['fingerprint']}",
