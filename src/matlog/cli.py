@@ -668,7 +668,7 @@ def _trial_status(env: Env, *, as_json: bool) -> None:
     print(trial_display.status_screen(result))
 
 
-@trial_app.command("status")
+@trial_app.command("status", short_help="Tonight, and the nights so far: no effect shown.")
 def trial_status_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
@@ -677,7 +677,7 @@ def trial_status_command(
     _trial_status(_env(ctx), as_json=as_json)
 
 
-@trial_app.command("report")
+@trial_app.command("report", short_help="What the trial found, with its uncertainty.")
 def trial_report_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
