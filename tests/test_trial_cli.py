@@ -436,3 +436,20 @@ def test_the_design_screen_warns_when_the_pairs_are_fewer_than_the_estimate() ->
 
     assert "fewer than the 21 pairs that give 80% power for 1 point" in " ".join(screen(14).split())
     assert "fewer than" not in screen(21)
+
+
+def test_the_readmes_example_report_is_what_matlog_prints(
+    invoke, journal_path: Path, clock: FakeClock
+) -> None:
+    from journal_factory import trial_journal, write_journal
+
+    write_journal(journal_path, trial_journal(end=date(2026, 11, 30)))
+    go_to(clock, datetime(2026, 12, 2, 9, 0, tzinfo=CET))
+    result = invoke("trial", "report")
+    assert result.exit_code == 0, result.output
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    lines = result.stdout.splitlines()
+    head = "\n".join(lines[: lines.index("Secondary outcome: pain")])
+    tail = "\n".join(lines[next(i for i, t in enumerate(lines) if t.startswith("Verdict:")) :])
+    assert head in readme
+    assert tail in readme
