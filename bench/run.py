@@ -274,6 +274,10 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
         label = "TOML" if kind == "toml" else "JSONL"
         ratio_row(f"stats --json, 10,000 sessions, {label}, after an append", runs, 6, "failed")
 
+    # `trial report` on a finished 60-pair trial inside 10,000 sessions, next to `stats` on
+    # the same journal, each right after an append, interleaved in one loop.
+    rows.append(trial_report_row(bench, root / "trial-10k.toml"))
+
     # Appending one record (`matlog sleep`: one read, one append) to a journal of 10,000
     # sessions vs. to an empty one (a new file).
     big = root / "append-10k.toml"
@@ -357,6 +361,64 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
         )
         rows.append(Row("  peak memory (max RSS)", f"{rss:.0f} MiB", "≤ 150 MiB", rss <= 150))
     return rows
+
+
+def trial_records(count: int, pairs: int = 60) -> list[dict[str, object]]:
+    """`_records(count)` whose last `2 × pairs` nights are a finished trial's nights."""
+    records = _records(count)
+    sessions = [r for r in records if r["type"] == "session"]
+    nights = sessions[-2 * pairs :]
+    rng = random.Random(60)
+    schedule: list[str] = []
+    for _ in range(pairs):
+        schedule += ["mat", "control"] if rng.random() < 0.5 else ["control", "mat"]
+    first = nights[0]["started"]
+    assert isinstance(first, datetime)
+    created = first - timedelta(hours=2)
+    trial: dict[str, object] = {
+        "type": "trial",
+        "id": _ulid(rng, created),
+        "created": created,
+        "first_night": first.date(),
+        "schedule": schedule,
+        "seed": 60,
+        "outcome": "stress",
+        "worthwhile": 1.0,
+        "control": "rest",
+        "seconds": 1200,
+    }
+    for session, condition in zip(nights, schedule, strict=True):
+        session["trial"] = trial["id"]
+        session["condition"] = condition
+    return [*records[: records.index(nights[0])], trial, *records[records.index(nights[0]) :]]
+
+
+def trial_report_row(bench: Bench, path: Path) -> Row:
+    figure = "trial report, 60 pairs in 10,000 sessions, after an append (vs. stats)"
+    path.write_text(toml_text(trial_records(10_000)), encoding="utf-8")
+    stats_runs: list[Run] = []
+    report_runs: list[Run] = []
+    for args in (["stats"], ["trial", "report"]):
+        bench.spawn([*bench.matlog, *args], path)  # warm-up: disk cache, matlog's cache
+    serial = 20_000
+    for _ in range(bench.repeat):
+        bench.python()
+        for args, runs in ((["stats"], stats_runs), (["trial", "report"], report_runs)):
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(one_more("toml", serial))
+            serial += 1
+            run = bench.spawn([*bench.matlog, *args], path)
+            if run.returncode != 0:
+                return Row(figure, "n/a (failed)", "≤ 1.5×", None)
+            runs.append(run)
+    report, stats = _median(report_runs), _median(stats_runs)
+    ratio = report / stats
+    return Row(
+        figure,
+        f"{_ms(report)} vs. {_ms(stats)} = {ratio:.2f}× ({report / bench.py:.1f} ×py)",
+        "≤ 1.5×",
+        ratio <= 1.5,
+    )
 
 
 def _matlog_command() -> list[str]:

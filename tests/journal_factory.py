@@ -6,6 +6,13 @@ stopped early, one for discomfort, one interrupted; ratings before and after on 
 sessions, with a modest, noisy fall in pain and stress; sleep on most mornings.
 
     python tests/journal_factory.py /tmp/stats60.toml [--end 2026-11-23] [--seed 7]
+    python tests/journal_factory.py /tmp/trial.toml --trial [--end 2026-11-23]
+
+`--trial` adds a finished self-experiment after those sessions: a `[[trial]]` of 14 pairs
+whose last night is `--end`, a trial session on each night (one night missed, one done the
+other way round) with a planted effect — stress falls about 1 point more on mat nights than
+on control nights, sleep is rated about half a point higher after them — and sleep each
+night.
 
 From the repository root, with any Python 3.11+: run as a script it imports matlog from
 this checkout's src/ and needs no third-party package (it writes the TOML itself). `--end`
@@ -28,7 +35,8 @@ if __name__ == "__main__":  # a script: this checkout's matlog, installed or not
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from matlog.journal import TOML_PREAMBLE, kind_name, record_to_dict
-from matlog.records import Record, Session, Sleep
+from matlog.records import Record, Session, Sleep, Trial
+from matlog.trial import draw_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -146,6 +154,78 @@ def realistic_journal(
     return records
 
 
+TRIAL_PAIRS = 14
+# The planted effect: the mean after − before change of stress (and pain, mood) on each kind
+# of night, and the mean sleep rating after it. Mat minus control: stress −1, sleep +0.5.
+PLANTED = {
+    "mat": {"stress": -1.6, "pain": -0.6, "mood": 0.2, "sleep": 6.8},
+    "control": {"stress": -0.6, "pain": -0.4, "mood": 0.1, "sleep": 6.3},
+}
+
+
+def trial_journal(
+    sessions: int = 60, *, end: date = date(2026, 11, 23), seed: int = 7
+) -> list[Record]:
+    """`realistic_journal` up to the trial, then a finished 14-pair trial ending on `end`."""
+    nights = 2 * TRIAL_PAIRS
+    first = end - timedelta(days=nights - 1)
+    records = realistic_journal(sessions, end=first - timedelta(days=2), seed=seed)
+    rng = random.Random(seed + 1)
+    created = datetime(first.year, first.month, first.day, 20, 30, tzinfo=BERLIN)
+    created = created.replace(tzinfo=timezone(created.utcoffset() or timedelta()))
+    trial = Trial(
+        id=_ulid(created, rng),
+        created=created,
+        first_night=first,
+        schedule=draw_schedule(TRIAL_PAIRS, seed),
+        seed=seed,
+        outcome="stress",
+        worthwhile=1.0,
+        control="rest",
+        seconds=20 * 60,
+    )
+    records.append(trial)
+    missed, swapped = 9, 16  # one night without its session, one done the other way round
+    for index, drawn in enumerate(trial.schedule):
+        night = first + timedelta(days=index)
+        local = datetime(night.year, night.month, night.day, 22, rng.choice([0, 10, 20, 30]))
+        local = local.replace(tzinfo=BERLIN)
+        started = local.replace(tzinfo=timezone(local.utcoffset() or timedelta()))
+        done = drawn if index != swapped else ("mat" if drawn == "control" else "control")
+        if index != missed:
+            base = {
+                "stress": rng.gauss(6, 1.4),
+                "pain": rng.gauss(4, 1.4),
+                "mood": rng.gauss(5, 1.3),
+            }
+            before = {name: _clamp(value) for name, value in base.items()}
+            after = {
+                name: _clamp(value + rng.gauss(PLANTED[drawn][name], 0.9))
+                for name, value in base.items()
+            }
+            records.append(
+                Session(
+                    id=_ulid(started, rng),
+                    started=started,
+                    planned_seconds=trial.seconds,
+                    actual_seconds=trial.seconds,
+                    ended="finished",
+                    area="back",
+                    layer="shirt",
+                    surface="floor",
+                    tags=["bedtime"],
+                    before=before,
+                    after=after,
+                    trial=trial.id,
+                    condition=done,
+                )
+            )
+        morning = local + timedelta(hours=10)
+        rating = _clamp(rng.gauss(PLANTED[drawn]["sleep"], 0.9))
+        records.append(Sleep(night=night, rating=rating, id=_ulid(morning, rng)))
+    return records
+
+
 def journal_text(records: list[Record]) -> str:
     """The journal file, as matlog writes it, without matlog's tomli-w (not in every Python):
     matlog's own field order, and the few value types this factory makes."""
@@ -160,8 +240,8 @@ def journal_text(records: list[Record]) -> str:
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         raise TypeError("the factory makes no booleans")
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9 _.,-]*", value):
@@ -185,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=date.fromisoformat, default=yesterday)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sessions", type=int, default=60)
+    parser.add_argument("--trial", action="store_true", help="a finished 14-pair trial too")
     args = parser.parse_args(argv)
     if args.end > yesterday:
         # The last session is that evening (up to 23:30 in Berlin): it would not be over.
@@ -192,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.path.exists():
         print(f"{args.path} exists; not overwriting it", file=sys.stderr)
         return 1
+    if args.trial:
+        records = trial_journal(args.sessions, end=args.end, seed=args.seed)
+        write_journal(args.path, records)
+        print(f"wrote {args.sessions} sessions and a finished 14-pair trial to {args.path}")
+        return 0
     write_journal(args.path, realistic_journal(args.sessions, end=args.end, seed=args.seed))
     print(f"wrote {args.sessions} sessions to {args.path}")
     return 0

@@ -98,7 +98,7 @@ def test_check_lists_every_problem(invoke, tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         f"{path}:2: sleep: `rating` must be from 0 to 10, got 11",
         f"{path}:3: not valid JSON: Expecting value (column 1)",
-        f"""{path}:4: "type" must be "session" or "sleep", got 'nap'""",
+        f"""{path}:4: "type" must be "session", "sleep" or "trial", got 'nap'""",
     ]
     assert path.read_bytes() == before
 

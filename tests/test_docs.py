@@ -28,6 +28,7 @@ def test_the_commands_are_the_specs() -> None:
         "edit",
         "undo",
         "paths",
+        "trial",
     }
 
 

@@ -189,3 +189,91 @@ def test_time_is_up_is_said_exactly_once(env: dict[str, str], ending: str) -> No
     assert "Time is up after 1s." in transcript.getvalue()
     [s] = sessions(env)
     assert s.ended == "finished"
+
+
+def test_a_trial_night_and_a_finished_trials_report(env: dict[str, str], tmp_path: Path) -> None:
+    """The installed matlog: `trial start`, a trial night's countdown with its condition in
+    the frame, then `trial report --json` on a back-dated, finished trial."""
+    import json
+    import subprocess
+    from datetime import datetime, timedelta
+    from datetime import time as clock_time
+
+    from matlog.records import Session, Sleep, Trial, new_id
+    from matlog.stats import day_of
+    from matlog.trial import draw_schedule
+
+    started = subprocess.run(
+        [MATLOG, "trial", "start", "--pairs", "4", "--seed", "3", "--minutes", "2s", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    assert "Fingerprint of this design:" in started.stdout
+    drawn = draw_schedule(4, 3)[0]
+    child = spawn(["start", "--settle", "0", "-b", "stress=6", "-a", "stress=4"], env)
+    child.expect("Trial night 1 of 8")
+    child.expect(f"trial night 1/8: {drawn}")  # in the countdown's frame
+    child.expect("Next planned")
+    child.expect(pexpect.EOF)
+    (session,) = sessions(env)
+    assert (session.condition, session.planned_seconds) == (drawn, 2)
+
+    # A finished trial, written back-dated by matlog's own writer: 4 pairs ending 3 nights ago.
+    now = datetime.now().astimezone().replace(microsecond=0)
+    today = day_of(now, clock_time(4, 0))
+    first = today - timedelta(days=10)
+    created = datetime.combine(first, clock_time(20, 0), now.tzinfo)
+    schedule = draw_schedule(4, 11)
+    trial = Trial(
+        id=new_id(created),
+        created=created,
+        first_night=first,
+        schedule=schedule,
+        seed=11,
+        outcome="stress",
+        worthwhile=1.0,
+        control="rest",
+        seconds=1200,
+    )
+    records: list[object] = [trial]
+    mat_changes = iter([-3, -2, -3, -4])  # d = -2, -1, -2, -3 against control's -1
+    for index, condition in enumerate(schedule):
+        night = first + timedelta(days=index)
+        at = datetime.combine(night, clock_time(22, 0), now.tzinfo)
+        change = next(mat_changes) if condition == "mat" else -1
+        records.append(
+            Session(
+                id=new_id(at),
+                started=at,
+                planned_seconds=1200,
+                actual_seconds=1200,
+                ended="finished",
+                before={"stress": 6},
+                after={"stress": 6 + change},
+                trial=trial.id,
+                condition=condition,
+            )
+        )
+        records.append(Sleep(night=night, rating=7 if condition == "mat" else 6, id=new_id(at)))
+    finished = tmp_path / "finished.jsonl"
+    Journal(finished).append(records)  # type: ignore[arg-type]
+    report = subprocess.run(
+        [MATLOG, "--journal", str(finished), "trial", "report", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert data["trial"]["id"] == trial.id and data["over"] is True
+    assert data["nights"]["done"] == 8 and data["nights"]["complete_pairs"] == 4
+    stress = data["outcomes"]["stress"]
+    assert stress["effect"] == -2.0
+    assert stress["p_randomisation"] == 0.125
+    assert data["outcomes"]["sleep"]["effect"] == 1.0

@@ -65,3 +65,27 @@ def test_an_end_that_has_not_passed_is_refused(tmp_path: Path) -> None:
 def test_the_factory_writes_what_matlog_writes() -> None:
     records = realistic_journal()
     assert journal_text(records) == serialise(records, "toml", whole_file=True)
+
+
+def test_the_trial_option_writes_a_finished_trial_with_the_planted_effect(tmp_path: Path) -> None:
+    from datetime import time
+
+    from journal_factory import trial_journal
+
+    from matlog.config import DEFAULT_METRICS
+    from matlog.trial import analyse, collect_nights
+
+    out = tmp_path / "trial.toml"
+    result = run_factory(str(out), "--trial", "--end", "2026-11-30")
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == journal_text(trial_journal(end=date(2026, 11, 30)))
+    contents = load_file(out)
+    (trial,) = contents.trials
+    assert trial.pairs == 14 and trial.last_night == date(2026, 11, 30)
+    nights = collect_nights(trial, contents.sessions, contents.sleeps, time(4, 0))
+    report = analyse(trial, nights, date(2026, 12, 1), DEFAULT_METRICS)
+    assert report["over"] and report["nights"]["missed"] == 1
+    assert report["nights"]["deviations"] == 1
+    stress = report["outcomes"]["stress"]
+    assert stress["effect"] is not None and -1.5 < stress["effect"] < -0.5
+    assert stress["p_randomisation"] is not None and stress["p_randomisation"] < 0.05

@@ -459,7 +459,8 @@ def test_collect_nights_takes_the_first_trial_session_of_each_night() -> None:
             at + timedelta(hours=2, minutes=30),
             before={"stress": 6, "pain": 3},
             after={"stress": 3},
-            extra={"trial": trial.id, "condition": "mat"},
+            trial=trial.id,
+            condition="mat",
         ),
         make_session(at + timedelta(hours=3), before={"stress": 9}, after={"stress": 0}),
         # Night 2 (control): the user did the mat instead, a deviation.
@@ -467,10 +468,11 @@ def test_collect_nights_takes_the_first_trial_session_of_each_night() -> None:
             at + timedelta(days=1),
             before={"stress": 5},
             after={"stress": 5},
-            extra={"trial": trial.id, "condition": "mat"},
+            trial=trial.id,
+            condition="mat",
         ),
         # Another trial's session is not this trial's.
-        make_session(at + timedelta(days=2), extra={"trial": "OTHER", "condition": "mat"}),
+        make_session(at + timedelta(days=2), trial="OTHER", condition="mat"),
     ]
     sleeps = [
         Sleep(night=date(2026, 12, 3), rating=6),
@@ -482,7 +484,7 @@ def test_collect_nights_takes_the_first_trial_session_of_each_night() -> None:
     assert nights[0] == NightData(FIRST, "mat", "mat", {"stress": -3}, 7)
     assert nights[1] == NightData(date(2026, 12, 4), "control", "mat", {"stress": 0}, None)
     assert nights[2] == NightData(date(2026, 12, 5), "control", None, {}, 4)
-    bad = [make_session(at, extra={"trial": trial.id, "condition": "nap"})]
+    bad = [make_session(at, trial=trial.id, condition="nap")]
     with pytest.raises(ValueError, match="condition"):
         collect_nights(trial, bad, [], time(4, 0))
 

@@ -185,6 +185,14 @@ def start_command(
         str | None, typer.Option(metavar="LAYER", help="bare, shirt or sheet.")
     ] = None,
     surface: Annotated[str | None, typer.Option(metavar="SURFACE", help="floor or bed.")] = None,
+    condition: Annotated[
+        str | None,
+        typer.Option(
+            metavar="mat|control",
+            help="On a trial night: what you do instead of tonight's draw (a deviation).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A mat session: ratings before, a settle-in lead, the countdown, ratings after.
 
@@ -192,7 +200,7 @@ def start_command(
     discomfort; Enter ends the settle-in early. Bells: one at the start, two at each
     --bell-every, three at the end.
     """
-    from matlog import queries, ratings, session
+    from matlog import queries, ratings, session, trials
     from matlog.durations import parse_duration
     from matlog.records import LAYERS, SURFACES
     from matlog.session.start import start_notes
@@ -214,11 +222,20 @@ def start_command(
     )
     bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
     advice = queries.plan(env)  # also refuses a broken journal before anyone lies down
+    night = trials.tonight(env, condition)
+    trial_session = night is not None and not night.done_already
     planned = parse_duration(duration) if duration is not None else advice.next_seconds
+    if trial_session and duration is None:
+        assert night is not None
+        planned = night.trial.seconds
 
     notes = start_notes(paths.state_dir(), planned, advice)
+    if trial_session and duration is None:
+        notes.above_plan = None  # the trial's minutes were agreed when it started
     for notice in notes.notices:
         env.err.print(notice)
+    if night is not None:
+        env.err.print(night.announcement(), markup=False)
     if notes.above_plan and not yes:
         env.err.print(notes.above_plan)
         if env.interactive and not env.prompter().confirm("Start anyway?", default=False):
@@ -238,8 +255,11 @@ def start_command(
         note=note,
         settle_seconds=settle_seconds,
         bell_every=bell_seconds,
+        trial=night.trial.id if night is not None and trial_session else None,
+        condition=night.condition if night is not None and trial_session else None,
     )
-    outcome = session.run_session(plan, env.session_runner())
+    label = night.label() if night is not None else None
+    outcome = session.run_session(plan, env.session_runner(label))
     next_seconds = queries.plan(env).next_seconds
     try:
         for line in session.end_lines(outcome, config.metrics, next_seconds, rate_later=rate_later):
@@ -380,9 +400,12 @@ def check_command(ctx: typer.Context) -> None:
     if problems:
         raise typer.Exit(EXIT_DATA)
     contents = env.read_journal()  # says so if the file is empty
+    trials = len(contents.trials)
     print(
         f"{env.journal_path}: {plural(len(contents.sessions), 'session')}, "
-        f"{plural(len(contents.sleeps), 'night')}, no problems"
+        f"{plural(len(contents.sleeps), 'night')}"
+        + (f", {plural(trials, 'trial')}" if trials else "")
+        + ", no problems"
         + ("" if contents.exists else " (the file does not exist yet)")
     )
 
@@ -462,7 +485,7 @@ def export_command(
         replace_atomically(Path(os.path.realpath(output)), text.encode(), keep_mode=True)
     except OSError as exc:
         raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
-    count = len(contents.sessions) + len(contents.sleeps)
+    count = len(contents.records)
     print(f"Wrote {plural(count, 'record')} to {output}", file=sys.stderr)
 
 
@@ -536,6 +559,179 @@ def stats_command(
     from matlog import stats_display  # Rich only on this path: --json starts faster
 
     stats_display.show(env.out, result, env.journal_path)
+
+
+# ---------------------------------------------------------------------------------------
+# The self-experiment
+
+trial_app = typer.Typer(
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="A randomised self-experiment: mat nights against control nights.",
+)
+app.add_typer(trial_app, name="trial", short_help="Is it the mat? A randomised self-experiment.")
+
+
+@trial_app.callback()
+def trial_callback(ctx: typer.Context) -> None:
+    """A randomised self-experiment: mat nights against control nights (lying still without
+    the mat). Without a subcommand: the status."""
+    if ctx.invoked_subcommand is None:
+        _trial_status(_env(ctx), as_json=False)
+
+
+@trial_app.command("start")
+def trial_start_command(
+    ctx: typer.Context,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="A metric or sleep (default stress).", show_default=False
+        ),
+    ] = None,
+    worthwhile: Annotated[
+        float | None,
+        typer.Option(
+            metavar="POINTS",
+            help="The smallest effect worth having (default 1).",
+            show_default=False,
+        ),
+    ] = None,
+    pairs: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Pairs of nights, 4-60 (default: from your history, else 14).",
+            show_default=False,
+        ),
+    ] = None,
+    first_night: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="The first night (default tonight).", show_default=False),
+    ] = None,
+    minutes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="M", help="Minutes a night (default: the plan's next).", show_default=False
+        ),
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            metavar="rest|none",
+            help="rest: lie still without the mat; none: no session (sleep only).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="The draw's seed (default: random).", show_default=False),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Draw the nights, show the design and record the trial."""
+    from matlog import trial_display, trials
+
+    env = _env(ctx)
+    if not yes and not env.interactive:
+        raise UsageError("trial start needs confirmation", hint="add --yes when not at a terminal")
+    chosen = trials.design(
+        env,
+        outcome=outcome,
+        worthwhile=worthwhile,
+        pairs=pairs,
+        first_night=first_night,
+        minutes=minutes,
+        control=control,
+        seed=seed,
+    )
+    new = chosen.trial
+    print(
+        trial_display.design_screen(
+            first_night=new.first_night,
+            last_night=new.last_night,
+            pairs=new.pairs,
+            outcome=new.outcome,
+            better=env.config.metrics.get(new.outcome),
+            worthwhile=new.worthwhile,
+            seconds=new.seconds,
+            control=new.control,
+            fingerprint=chosen.fingerprint,
+            estimate=chosen.estimate,
+            history=chosen.history,
+            pairs_from_history=chosen.pairs_from_history,
+        )
+    )
+    if not yes and not env.prompter().confirm("Start this trial?", default=False):
+        print("Not started.")
+        return
+    trials.record_start(env, chosen)
+    print(f"Trial recorded ({new.id}). The first night is {new.first_night:%a %Y-%m-%d}.")
+
+
+def _trial_status(env: Env, *, as_json: bool) -> None:
+    from matlog import trial_display, trials
+
+    result = trials.status(env)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(trial_display.status_screen(result))
+
+
+@trial_app.command("status", short_help="Tonight, and the nights so far: no effect shown.")
+def trial_status_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """Tonight's condition, nights done, missed and to come: no effect estimate."""
+    _trial_status(_env(ctx), as_json=as_json)
+
+
+@trial_app.command("report", short_help="What the trial found, with its uncertainty.")
+def trial_report_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+    unblind: Annotated[
+        bool, typer.Option("--unblind", help="Look before the last night (recorded).")
+    ] = False,
+) -> None:
+    """What the trial found: effect, 95% CI, randomisation p, checks, verdict, caveats."""
+    from matlog import trial_display, trials
+
+    env = _env(ctx)
+    analysis = trials.report(env, unblind=unblind)
+    if analysis.peeked_now:
+        env.err.print(
+            "Recorded: the results were looked at before the trial ended "
+            "(every report will say so).",
+            markup=False,
+        )
+    if as_json:
+        print(json.dumps(analysis.report, ensure_ascii=False, indent=2))
+        return
+    print(trial_display.report_screen(analysis.report, analysis.metrics))
+
+
+@trial_app.command("stop")
+def trial_stop_command(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """End the trial early; the report then covers the nights so far."""
+    from matlog import trials
+
+    env = _env(ctx)
+    if not yes:
+        if not env.interactive:
+            raise UsageError(
+                "trial stop needs confirmation", hint="add --yes when not at a terminal"
+            )
+        if not env.prompter().confirm("Stop the trial now?", default=False):
+            print("The trial goes on.")
+            return
+    stopped = trials.stop(env)
+    print(f"Trial stopped on {stopped.stopped}. `matlog trial report` shows the nights so far.")
 
 
 def run() -> int:

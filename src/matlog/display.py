@@ -82,6 +82,8 @@ def _row(s: Session, metrics: dict[str, Better]) -> dict[str, Any]:
     if s.actual_seconds != s.planned_seconds:
         planned = f"/{format_duration(s.planned_seconds)}"
     extra = " ".join(f"#{t}" for t in s.tags)
+    if s.condition is not None:  # a trial session: which kind of night it was
+        extra = f"[trial: {s.condition}] {extra}".strip()
     if s.note:
         extra = f"{extra} {s.note}".strip()
     return {

@@ -93,8 +93,9 @@ class Env:
         """Append records; if the journal refuses them, they go to a rescue file (see `rescue`)."""
         return append_or_rescue(self.journal, records, skip_present=skip_present)
 
-    def session_runner(self) -> Runner:
-        """The real terminal, bells and state folder for `matlog start`."""
+    def session_runner(self, label: str | None = None) -> Runner:
+        """The real terminal, bells and state folder for `matlog start`; `label` goes in the
+        countdown's frame (a trial night's condition)."""
         from matlog import session
         from matlog.session import keys as session_keys
         from matlog.session import plain, timer
@@ -108,7 +109,7 @@ class Env:
             terminal_keys = keys = session_keys.TerminalKeys(fd, self.clock)
             from matlog.session.screen import TerminalScreen
 
-            screen = TerminalScreen(self.out, self.clock)
+            screen = TerminalScreen(self.out, self.clock, label)
             tick = 1.0
 
             @contextlib.contextmanager
@@ -119,7 +120,7 @@ class Env:
             key_mode = terminal_mode
         else:
             keys = timer.NoKeys(self.clock)
-            screen = plain.PlainScreen(sys.stdout, self.clock)
+            screen = plain.PlainScreen(sys.stdout, self.clock, label)
             tick = 60.0
             key_mode = contextlib.nullcontext
         bells = session.Bells(

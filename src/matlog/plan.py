@@ -68,6 +68,8 @@ class Ladder:
         return self
 
     def take(self, session: Session) -> None:
+        if session.condition == "control":
+            return  # a trial's control session: lying still without the mat is not a step
         if self.previous is not None and session.started - self.previous > GAP:
             self.level = self._down(GAP_STEPS)
             self.reason = ("gap", (session.started - self.previous).days)

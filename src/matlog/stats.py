@@ -26,7 +26,7 @@ from matlog.tdist import t_critical
 if TYPE_CHECKING:
     from matlog.journal import Contents, Journal
 
-FOLD_FORMAT = 3  # the shape of `Fold.to_state`; change it when the shape changes
+FOLD_FORMAT = 4  # the shape of `Fold.to_state`; change it when the shape changes
 MIN_N = 5  # below this many pairs the display says "too little data" (JSON keeps the numbers)
 RECENT = 30  # sessions in the sparklines
 WINDOW_DAYS = 28  # per_week looks back this far
@@ -217,6 +217,7 @@ class Fold:
         self.filters = filters or Filters()
         self.count = 0
         self.journal_sessions = 0  # before filtering
+        self.control_sessions = 0  # a trial's control sessions: not mat sessions, left out
         self.total_seconds = 0
         self.ended = dict.fromkeys(ENDINGS, 0)
         self.per_day: dict[int, int] = {}  # day (ordinal) -> sessions
@@ -256,6 +257,11 @@ class Fold:
         # The one pass over every session: keep it lean, it is most of the time on big journals.
         # Plain dicts with .get, not Counter: Counter's __missing__ is Python code, 4x slower.
         for s in sessions:
+            if s.condition == "control":
+                # Not a mat session: in no figure, and its night counts as one without a
+                # session for sleep (SPEC "During the trial").
+                self.control_sessions += 1
+                continue
             self.journal_sessions += 1
             day = (s.started - shift).toordinal()
             if (since is not None and day < since) or (until is not None and day > until):
@@ -364,6 +370,7 @@ class Fold:
             "plan": {"next_seconds": next_seconds},
             # Extras beyond SPEC.md's list: what the display draws, and what was asked for.
             "journal_sessions": self.journal_sessions,
+            "control_sessions": self.control_sessions,
             "days_with_session": len(per_day),
             "comparisons": _comparisons(self.groups, self.group_sums, names, config.metrics),
             "recent": _recent(self.recent, names, window),
@@ -403,6 +410,7 @@ class Fold:
             self.first,
             self.recent,
             self.nights,
+            self.control_sessions,
         )
 
     @classmethod
@@ -419,6 +427,7 @@ class Fold:
             fold.first,
             fold.recent,
             fold.nights,
+            fold.control_sessions,
         ) = state
         return fold
 

@@ -116,6 +116,16 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
     )
     endings = ", ".join(f"{n} {name}" for name, n in stats["ended"].items() if n)
     lines.append(_indent(Text(f"ended: {endings}")))
+    control = stats.get("control_sessions", 0)
+    if control:
+        lines.append(
+            _indent(
+                Text(
+                    f"left out: {plural(control, 'control session')} of a trial "
+                    "(lying still without the mat; see `matlog trial report`)"
+                )
+            )
+        )
     streak = stats["streak"]
     lines.append(
         Text.assemble(

@@ -23,24 +23,27 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from fractions import Fraction
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from matlog.config import Better
 from matlog.lightclass import dataclass, field
+from matlog.records import CONDITIONS as CONDITIONS
+from matlog.records import CONTROL_KINDS as CONTROL_KINDS
+from matlog.records import MAX_PAIRS as MAX_PAIRS
+from matlog.records import MIN_PAIRS as MIN_PAIRS
+from matlog.records import Condition as Condition
+from matlog.records import ControlKind as ControlKind
 from matlog.records import Session, Sleep
+from matlog.records import Trial as Trial
 from matlog.tdist import t_cdf, t_critical
 from matlog.words import plural
 
-Condition = Literal["mat", "control"]
-ControlKind = Literal["rest", "none"]
 NightState = Literal["done", "deviation", "missed", "to_come", "not_run"]
 
-CONDITIONS: tuple[Condition, ...] = ("mat", "control")
-CONTROL_KINDS: tuple[ControlKind, ...] = ("rest", "none")
 SLEEP = "sleep"  # the outcome that is the night's sleep rating, not a session's change
-MIN_PAIRS, MAX_PAIRS, DEFAULT_PAIRS = 4, 60, 14
+DEFAULT_PAIRS = 14
 WORTHWHILE_STEPS = (0.5, 1.0, 1.5, 2.0)  # what `trial start` shows the pairs needed for
 MIN_HISTORY = 5  # values needed before the history can estimate σ
 Z_POWER = 1.96 + 0.84  # two-sided 5% level, 80% power (normal approximation, as in SPEC)
@@ -54,68 +57,6 @@ CAVEATS = (
     "time of day, the day of the week, trends and chance patterns, but not expectation. "
     "The result is about these nights for you, not a claim about mats or about other people."
 )
-
-
-# ---------------------------------------------------------------------------------------
-# The record
-
-
-@dataclass(slots=True)
-class Trial:
-    """A `[[trial]]` record (SPEC "In the journal")."""
-
-    id: str
-    created: datetime  # aware: local time with its UTC offset
-    first_night: date
-    schedule: tuple[Condition, ...]  # one per night, in order; pairs = len / 2
-    seed: int
-    outcome: str  # a metric name or "sleep"
-    worthwhile: float  # points, in the outcome's better direction
-    control: ControlKind
-    seconds: int
-    unblinded: datetime | None = None  # when the report was first looked at early
-    stopped: date | None = None  # the day `trial stop` ran
-    extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, kept untouched
-    line: int = 0  # where it was read (1-based); 0 if it was not read from a file
-
-    @property
-    def pairs(self) -> int:
-        return len(self.schedule) // 2
-
-    @property
-    def nights(self) -> int:
-        return len(self.schedule)
-
-    @property
-    def last_night(self) -> date:
-        """The last planned night (a stop does not change it; see `covers`)."""
-        return self.first_night + timedelta(days=len(self.schedule) - 1)
-
-    def night_of(self, index: int) -> date:
-        """The date of night `index`, counted from 0 like `schedule` (the user's night 1)."""
-        if not 0 <= index < len(self.schedule):
-            raise IndexError(f"the trial has nights 0 to {len(self.schedule) - 1}, not {index}")
-        return self.first_night + timedelta(days=index)
-
-    def index_of(self, night: date) -> int | None:
-        """The 0-based index of `night` in the schedule; None outside the planned nights."""
-        index = (night - self.first_night).days
-        return index if 0 <= index < len(self.schedule) else None
-
-    def condition_on(self, night: date) -> Condition | None:
-        """The drawn condition of `night`; None outside the trial or after a stop."""
-        index = self.index_of(night)
-        if index is None or (self.stopped is not None and night > self.stopped):
-            return None
-        return self.schedule[index]
-
-    def is_over(self, today: date) -> bool:
-        """Stopped, or past the last night (whose sleep is rated the next morning).
-
-        Before this a report is a peek (`--unblind`). On the last night's own day the last
-        pair is not complete yet, so that counts as early too.
-        """
-        return self.stopped is not None or today > self.last_night
 
 
 # ---------------------------------------------------------------------------------------
@@ -218,15 +159,13 @@ def collect_nights(
     A night's trial session is the first session of that night (by the `day_starts` rule,
     on its own stored offset) that names this trial (`trial = ID`); its `condition` is what
     was done. Later sessions that night are ordinary sessions. A night rated twice for sleep
-    counts its latest rating in the file, as `stats` does. Until records.py gives sessions
-    `trial` and `condition` fields, they are read from `extra`, where the journal keeps
-    fields it does not know.
+    counts its latest rating in the file, as `stats` does.
     """
     from matlog.stats import day_of  # here: trial commands only
 
     first: dict[date, Session] = {}
     for session in sessions:
-        if _session_field(session, "trial") != trial.id:
+        if session.trial != trial.id:
             continue
         night = day_of(session.started, day_starts)
         if trial.index_of(night) is None:
@@ -241,7 +180,7 @@ def collect_nights(
         done: Condition | None = None
         changes: dict[str, int] = {}
         if trial_session is not None:
-            condition = _session_field(trial_session, "condition")
+            condition = trial_session.condition
             if condition not in CONDITIONS:
                 # `check` reports this first; here it is refused rather than guessed.
                 raise ValueError(
@@ -258,10 +197,6 @@ def collect_nights(
             NightData(night=night, drawn=drawn, done=done, changes=changes, sleep=rated.get(night))
         )
     return nights
-
-
-def _session_field(session: Session, name: str) -> Any:
-    return getattr(session, name, None) or session.extra.get(name)
 
 
 def night_state(trial: Trial, night: date, data: NightData | None, today: date) -> NightState:

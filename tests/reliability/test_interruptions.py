@@ -225,8 +225,8 @@ class ScriptedEnv(Env):
         assert self.scenario is not None
         return ScriptedPrompter(self.scenario)
 
-    def session_runner(self) -> session.Runner:
-        assert self.scenario is not None
+    def session_runner(self, label: str | None = None) -> session.Runner:
+        assert self.scenario is not None  # the scripted screen draws no label
         return session.Runner(
             journal=self.journal,
             config=self.config,

@@ -18,13 +18,13 @@ parsed again. The rule:
 * the prefix ends with a newline, so the tail starts a line;
 * JSON Lines: every line stands alone, so the tail's records are the file's last records,
   their line numbers shifted by the prefix's line count;
-* TOML: the tail's first line that is not blank or a comment is a `[[session]]` or
-  `[[sleep]]` header, so none of its keys can land in the prefix's last table; the tail
-  parses on its own with no top-level key but `session` and `sleep`; and the prefix's
-  `session` and `sleep` are arrays of tables that a `[[...]]` header may extend (not a static
-  array `session = [...]` nor a `[session]` table). `parse.parse` learns that last fact
-  while parsing the prefix by parsing it with `[[session]]` and `[[sleep]]` headers added
-  (see `toml._load_toml`): that parses if and only if the prefix parses and both can be
+* TOML: the tail's first line that is not blank or a comment is a `[[session]]`,
+  `[[sleep]]` or `[[trial]]` header, so none of its keys can land in the prefix's last
+  table; the tail parses on its own with no top-level key but those three; and the
+  prefix's tables of those names are arrays of tables that a `[[...]]` header may extend
+  (not a static array `session = [...]` nor a `[session]` table). `parse.parse` learns
+  that last fact while parsing the prefix by parsing it with the three headers added
+  (see `toml._load_toml`): that parses if and only if the prefix parses and all can be
   appended to. Line numbers of the tail's records are shifted by the prefix's line count;
   the prefix's and the tail's own `[[...]]` header lines must each number exactly their
   tables, so that a full parse would give the tail's tables the same header lines.
@@ -53,7 +53,7 @@ from matlog.journal import fields as record_fields
 from matlog.journal import jsonl, toml
 from matlog.journal.fields import Contents, Kind, ParseFacts, Problem
 from matlog.journal.parse import FORMATS, parse
-from matlog.lightclass import dataclass, fields
+from matlog.lightclass import dataclass, field, fields
 from matlog.privatefiles import replace_atomically
 from matlog.records import Record, Session, Sleep
 
@@ -90,6 +90,9 @@ class Entry:
     nights: list[str]
     sleeps: list[tuple[Any, ...]]
     special: list[int]  # sessions (>= 0) and sleeps (~index) whose `extra` holds dates
+    # Trials, rare (one per self-experiment), as (line, their fields as `record_to_dict`
+    # gives them, dates tagged): read back through the parser's own validation.
+    trials: list[tuple[int, Any]] = field(default_factory=list)
 
     def to_contents(self, size: int) -> Contents:
         contents = Contents(exists=True, size=size)
@@ -104,6 +107,7 @@ class Entry:
         for index in self.special:
             record: Record = contents.sessions[index] if index >= 0 else contents.sleeps[~index]
             record.extra = _decode(record.extra)
+        contents.trials = [record_fields.trial_from_dict(_decode(v), n) for n, v in self.trials]
         return contents
 
     def extend(
@@ -119,6 +123,7 @@ class Entry:
             list(self.nights),
             list(self.sleeps),
             list(self.special),
+            list(self.trials),
         )
         entry.add(contents)
         return entry
@@ -146,6 +151,9 @@ class Entry:
                 self.special.append(~len(self.sleeps))
             self.nights.append(sleep.night.isoformat())
             self.sleeps.append(tuple(row))
+        for trial in contents.trials:
+            values, _ = _encode_extra(record_fields.record_to_dict(trial))
+            self.trials.append((trial.line, values))
 
 
 # Values marshal cannot hold (TOML dates and times in unknown fields) are written as tagged
@@ -510,4 +518,5 @@ def _values(entry: Entry) -> tuple[Any, ...]:
         entry.nights,
         entry.sleeps,
         entry.special,
+        entry.trials,
     )

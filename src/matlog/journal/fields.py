@@ -18,14 +18,19 @@ from typing import Any, Literal
 from matlog.errors import JournalError
 from matlog.lightclass import dataclass, field
 from matlog.records import (
+    CONDITIONS,
+    CONTROL_KINDS,
     ENDINGS,
     LAYERS,
+    MAX_PAIRS,
+    MIN_PAIRS,
     RATING_MAX,
     RATING_MIN,
     SURFACES,
     Record,
     Session,
     Sleep,
+    Trial,
 )
 
 FORMAT_VERSION = 1
@@ -44,10 +49,31 @@ _SESSION_FIELDS = (
     "before",
     "after",
     "note",
+    "trial",
+    "condition",
 )
 
 
 _SLEEP_FIELDS = ("id", "night", "rating", "note")
+
+TRIAL_FIELDS = (
+    "id",
+    "created",
+    "first_night",
+    "schedule",
+    "seed",
+    "outcome",
+    "worthwhile",
+    "control",
+    "seconds",
+    "unblinded",
+    "stopped",
+)
+KINDS = ("session", "sleep", "trial")  # the record tables, in the order a parse reads them
+# A trial's outcome is a metric name (config.py's rule: a lower-case identifier) or "sleep".
+# Whether the config knows it is for the `trial` commands to say: a journal is read without
+# the config, and a metric dropped from it later must not make the journal unreadable.
+_METRIC_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -66,15 +92,30 @@ class Contents:
     sleeps: list[Sleep] = field(default_factory=list)
     exists: bool = False
     size: int = 0
+    trials: list[Trial] = field(default_factory=list)
 
     @property
     def records(self) -> list[Record]:
-        return sorted([*self.sessions, *self.sleeps], key=lambda r: r.line)
+        return sorted([*self.sessions, *self.sleeps, *self.trials], key=lambda r: r.line)
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, Session):
+            self.sessions.append(record)
+        elif isinstance(record, Sleep):
+            self.sleeps.append(record)
+        else:
+            self.trials.append(record)
 
     @property
     def blank(self) -> bool:
         """The file exists but holds nothing at all: worth telling the user, never ignoring."""
-        return self.exists and not self.sessions and not self.sleeps and self.size == 0
+        return (
+            self.exists
+            and not self.sessions
+            and not self.sleeps
+            and not self.trials
+            and self.size == 0
+        )
 
 
 @dataclass
@@ -97,7 +138,9 @@ def kind_of(path: Path) -> Kind:
 
 
 def kind_name(record: Record) -> str:
-    return "session" if isinstance(record, Session) else "sleep"
+    if isinstance(record, Session):
+        return "session"
+    return "sleep" if isinstance(record, Sleep) else "trial"
 
 
 # ---------------------------------------------------------------------------------------
@@ -160,7 +203,13 @@ def record_from_dict(
     problems: list[Problem],
 ) -> Record | None:
     try:
-        record: Record = _session(item, line) if kind == "session" else _sleep(item, line)
+        record: Record
+        if kind == "session":
+            record = _session(item, line)
+        elif kind == "sleep":
+            record = _sleep(item, line)
+        else:
+            record = _trial(item, line)
     except _Invalid as exc:
         where = locate(exc.key) if exc.key else line
         problems.append(Problem(path, where, f"{kind}: {exc}"))
@@ -226,6 +275,22 @@ def _datetime(item: dict[str, Any], key: str) -> datetime:
     return value
 
 
+def _optional_datetime(item: dict[str, Any], key: str) -> datetime | None:
+    return None if item.get(key) is None else _datetime(item, key)
+
+
+def _date(item: dict[str, Any], key: str) -> date:
+    value = _require(item, key)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise _Invalid(key, f"`{key}` must be a date YYYY-MM-DD, got {value!r}") from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _Invalid(key, f"`{key}` must be a date YYYY-MM-DD, got {value!r}")
+    return value
+
+
 def _session(item: dict[str, Any], line: int) -> Session:
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -233,6 +298,13 @@ def _session(item: dict[str, Any], line: int) -> Session:
     ended = _require(item, "ended")
     if ended not in ENDINGS:
         raise _Invalid("ended", f"`ended` must be one of {', '.join(ENDINGS)}, got {ended!r}")
+    trial = _optional_str(item, "trial")
+    condition = _optional_str(item, "condition", CONDITIONS)
+    if trial is not None and not trial:
+        raise _Invalid("trial", "`trial` must be a trial's id, got an empty text")
+    if (trial is None) != (condition is None):
+        key, other = ("trial", "condition") if trial is not None else ("condition", "trial")
+        raise _Invalid(key, f"`{key}` needs `{other}` too: a trial session records both")
     return Session(
         id=_optional_str(item, "id"),
         started=_datetime(item, "started"),
@@ -246,28 +318,97 @@ def _session(item: dict[str, Any], line: int) -> Session:
         before=_ratings(item, "before"),
         after=_ratings(item, "after"),
         note=_optional_str(item, "note"),
+        trial=trial,
+        condition=condition,  # type: ignore[arg-type]  # checked against CONDITIONS
         extra={k: v for k, v in item.items() if k not in _SESSION_FIELDS},
         line=line,
     )
 
 
 def _sleep(item: dict[str, Any], line: int) -> Sleep:
-    night = _require(item, "night")
-    if isinstance(night, str):
-        try:
-            night = date.fromisoformat(night)
-        except ValueError:
-            raise _Invalid("night", f"`night` must be a date YYYY-MM-DD, got {night!r}") from None
-    if isinstance(night, datetime) or not isinstance(night, date):
-        raise _Invalid("night", f"`night` must be a date YYYY-MM-DD, got {night!r}")
     return Sleep(
         id=_optional_str(item, "id"),
-        night=night,
+        night=_date(item, "night"),
         rating=_int(item, "rating", RATING_MIN, RATING_MAX),
         note=_optional_str(item, "note"),
         extra={k: v for k, v in item.items() if k not in _SLEEP_FIELDS},
         line=line,
     )
+
+
+def _trial(item: dict[str, Any], line: int) -> Trial:
+    """A `[[trial]]` record; each field judged on its own, as for the other records."""
+    identity = _optional_str(item, "id")
+    if not identity:
+        raise _Invalid("id" if "id" in item else "", "`id` is missing: a trial needs its id")
+    schedule = _require(item, "schedule")
+    if not isinstance(schedule, list) or not schedule:
+        raise _Invalid("schedule", '`schedule` must be a list like ["mat", "control", ...]')
+    for night, condition in enumerate(schedule, 1):
+        if condition not in CONDITIONS:
+            raise _Invalid(
+                "schedule", f"`schedule` night {night} must be mat or control, got {condition!r}"
+            )
+    if len(schedule) % 2:
+        raise _Invalid(
+            "schedule", f"`schedule` must hold pairs of nights, got {len(schedule)} nights"
+        )
+    pairs = len(schedule) // 2
+    if not MIN_PAIRS <= pairs <= MAX_PAIRS:
+        raise _Invalid(
+            "schedule", f"`schedule` must hold {MIN_PAIRS} to {MAX_PAIRS} pairs, got {pairs}"
+        )
+    for pair in range(pairs):
+        if schedule[2 * pair] == schedule[2 * pair + 1]:
+            raise _Invalid(
+                "schedule",
+                f"`schedule` pair {pair + 1} (nights {2 * pair + 1}-{2 * pair + 2}) must be "
+                "one mat and one control night",
+            )
+    outcome = _require(item, "outcome")
+    if not isinstance(outcome, str) or not _METRIC_NAME.fullmatch(outcome):
+        raise _Invalid(
+            "outcome", f"`outcome` must be a metric name (e.g. stress) or sleep, got {outcome!r}"
+        )
+    worthwhile = _require(item, "worthwhile")
+    if (
+        not isinstance(worthwhile, int | float)
+        or isinstance(worthwhile, bool)
+        or not 0 < worthwhile <= RATING_MAX
+    ):
+        raise _Invalid(
+            "worthwhile", f"`worthwhile` must be a number of points above 0, got {worthwhile!r}"
+        )
+    control = _require(item, "control")
+    if control not in CONTROL_KINDS:
+        raise _Invalid(
+            "control", f"`control` must be one of {', '.join(CONTROL_KINDS)}, got {control!r}"
+        )
+    if control == "none" and outcome != "sleep":
+        raise _Invalid("outcome", f'`control = "none"` needs outcome = "sleep", got {outcome!r}')
+    return Trial(
+        id=identity,
+        created=_datetime(item, "created"),
+        first_night=_date(item, "first_night"),
+        schedule=tuple(schedule),
+        seed=_int(item, "seed", 0),
+        outcome=outcome,
+        worthwhile=float(worthwhile),
+        control=control,
+        seconds=_int(item, "seconds", 1),
+        unblinded=_optional_datetime(item, "unblinded"),
+        stopped=None if item.get("stopped") is None else _date(item, "stopped"),
+        extra={k: v for k, v in item.items() if k not in TRIAL_FIELDS},
+        line=line,
+    )
+
+
+def trial_from_dict(item: dict[str, Any], line: int) -> Trial:
+    """A trial from values this module validated before (the cache); ValueError if invalid."""
+    try:
+        return _trial(dict(item), line)
+    except _Invalid as exc:
+        raise ValueError(str(exc)) from None
 
 
 def same_line(line: int, _key: str) -> int:
@@ -305,13 +446,29 @@ def record_to_dict(record: Record) -> dict[str, Any]:
             "before": record.before,
             "after": record.after,
             "note": record.note,
+            "trial": record.trial,
+            "condition": record.condition,
         }
-    else:
+    elif isinstance(record, Sleep):
         values = {
             "id": record.id,
             "night": record.night,
             "rating": record.rating,
             "note": record.note,
+        }
+    else:
+        values = {
+            "id": record.id,
+            "created": record.created,
+            "first_night": record.first_night,
+            "schedule": list(record.schedule),
+            "seed": record.seed,
+            "outcome": record.outcome,
+            "worthwhile": record.worthwhile,
+            "control": record.control,
+            "seconds": record.seconds,
+            "unblinded": record.unblinded,
+            "stopped": record.stopped,
         }
     out = {k: v for k, v in values.items() if v is not None and v != [] and v != {}}
     out.update(record.extra)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from matlog.journal.fields import (
+    KINDS,
     PATHOLOGICAL,
     Kind,
     ParseFacts,
@@ -80,9 +81,9 @@ def _parse_jsonl(text: str, path: Path, problems: list[Problem]) -> list[Record]
             problems.append(Problem(path, number, "each line must be a JSON object"))
             continue
         kind = item.pop("type", None)
-        if kind not in ("session", "sleep"):
+        if kind not in KINDS:
             problems.append(
-                Problem(path, number, f'"type" must be "session" or "sleep", got {kind!r}')
+                Problem(path, number, f'"type" must be "session", "sleep" or "trial", got {kind!r}')
             )
             continue
         record = record_from_dict(

@@ -21,7 +21,7 @@ from matlog.journal.fields import (
 )
 from matlog.journal.jsonl import JSONL, json_line
 from matlog.journal.toml import TOML
-from matlog.records import Record, Session
+from matlog.records import Record
 
 
 class Format(Protocol):
@@ -72,10 +72,7 @@ def parse(
     if text is None:
         return contents, problems
     for record in FORMATS[kind].parse(text, data, path, problems, facts):
-        if isinstance(record, Session):
-            contents.sessions.append(record)
-        else:
-            contents.sleeps.append(record)
+        contents.add(record)
     return contents, problems
 
 

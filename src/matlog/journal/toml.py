@@ -1,7 +1,7 @@
 """The TOML form of the journal: hand-editable, comments and formatting kept.
 
 Reading finds each record's line (for located errors and in-place changes); writing makes
-one `[[session]]`/`[[sleep]]` block per record, whose values tomli-w serialises, so user
+one `[[session]]`/`[[sleep]]`/`[[trial]]` block per record, whose values tomli-w serialises, so user
 text can never break the file.
 """
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from matlog.journal.fields import (
     FORMAT_VERSION,
+    KINDS,
     PATHOLOGICAL,
     Kind,
     ParseFacts,
@@ -36,7 +37,7 @@ format = 1
 """
 
 
-_HEADER = re.compile(rb"^[ \t]*\[\[[ \t]*(session|sleep)[ \t]*\]\]", re.MULTILINE)
+_HEADER = re.compile(rb"^[ \t]*\[\[[ \t]*(session|sleep|trial)[ \t]*\]\]", re.MULTILINE)
 
 
 _ANY_HEADER = re.compile(r"^[ \t]*\[")
@@ -71,9 +72,7 @@ class TomlFormat:
 
     def tail_stands_alone(self, tail: bytes, facts: ParseFacts) -> bool:
         """A tail parsed alone gives what a full parse would (see `cache`)."""
-        return (
-            _starts_with_header(tail) and set(facts.keys) <= {"session", "sleep"} and facts.aligned
-        )
+        return _starts_with_header(tail) and set(facts.keys) <= set(KINDS) and facts.aligned
 
     def record_end(self, lines: Sequence[bytes], start: int, record: Record) -> int:
         """Index of the first line after the record whose header is at index `start`."""
@@ -88,7 +87,9 @@ class TomlFormat:
 
 TOML = TomlFormat()
 
-_TAIL_HEADER = re.compile(rb"[ \t]*\[\[[ \t]*(?:session|sleep)[ \t]*\]\][ \t]*(?:#[^\n]*)?\r?")
+_TAIL_HEADER = re.compile(
+    rb"[ \t]*\[\[[ \t]*(?:session|sleep|trial)[ \t]*\]\][ \t]*(?:#[^\n]*)?\r?"
+)
 _INSIGNIFICANT = re.compile(rb"[ \t]*(?:#[^\n]*)?\r?")
 
 
@@ -140,7 +141,7 @@ def _parse_toml(
         problems.append(Problem(path, pathological_line(text), PATHOLOGICAL))
         return []
     lines = text.split("\n")
-    headers: dict[str, list[int]] = {"session": [], "sleep": []}
+    headers: dict[str, list[int]] = {name: [] for name in KINDS}
     # Count newlines from one header to the next: counting from the start each time is
     # quadratic (seconds for a journal of 10,000 sessions).
     line, counted = 1, 0
@@ -170,7 +171,7 @@ def _parse_toml(
         return []
 
     records: list[Record] = []
-    for name in ("session", "sleep"):
+    for name in KINDS:
         items = doc.get(name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             where = _key_line(lines, 0, name)
@@ -190,16 +191,18 @@ def _parse_toml(
     return records
 
 
-_PROBE = "[[session]]\n[[sleep]]\n"
+_PROBE = "[[session]]\n[[sleep]]\n[[trial]]\n"
 
 
 def _load_toml(text: str, facts: ParseFacts | None) -> dict[str, Any]:
-    """`tomllib.loads(text)`; with `facts`, also whether [[session]] and [[sleep]] can follow.
+    """`tomllib.loads(text)`; with `facts`, also whether [[session]], [[sleep]] and [[trial]]
+    can follow.
 
     The text is parsed with those two headers added at its end. That parses if and only if
     the text alone parses (it ends with a newline, so the headers can only be read as two
     headers, which needs the text to have ended between statements) and `session` and
-    `sleep` are absent or arrays of tables (not `session = [...]`, nor a `[session]` table).
+    `sleep` (and `trial`) are absent or arrays of tables (not `session = [...]`, nor a
+    `[session]` table).
     The two empty tables the headers made are then removed, which leaves the text's own
     document. Otherwise the text is parsed alone, which also gives the real error.
     """
@@ -213,7 +216,7 @@ def _load_toml(text: str, facts: ParseFacts | None) -> dict[str, Any]:
             except (tomllib.TOMLDecodeError, ValueError, RecursionError):
                 pass
             else:
-                for name in ("session", "sleep"):
+                for name in KINDS:
                     doc[name].pop()
                     if not doc[name]:
                         del doc[name]
@@ -238,7 +241,8 @@ def _toml_error_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, 
 def _key_line(lines: list[str], header: int, key: str) -> int:
     """The line of `key = ...` in the table whose header is on line `header` (0: top level)."""
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-    kind = "session" if header and "session" in lines[header - 1] else "sleep"
+    found = _HEADER.match(lines[header - 1].encode()) if header else None
+    kind = found[1].decode() if found else "sleep"
     for index in range(header, block_end(lines, header - 1, kind) if header else len(lines)):
         if pattern.match(lines[index]):
             return index + 1
@@ -264,7 +268,7 @@ def block_end(lines: Sequence[str | bytes], start: int, kind: str) -> int:
 
 
 def toml_block(record: Record) -> str:
-    """`[[session]]` (or `[[sleep]]`) and one `key = value` line per field."""
+    """`[[session]]` (or `[[sleep]]`, `[[trial]]`) and one `key = value` line per field."""
     lines = [f"[[{kind_name(record)}]]"]
     lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in record_to_dict(record).items()]
     return "\n".join(lines) + "\n"

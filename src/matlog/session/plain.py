@@ -18,9 +18,10 @@ from matlog.session.timer import Countdown
 class PlainScreen:
     """No terminal: plain lines, one a minute, no cursor movement (aliases, scripts, tests)."""
 
-    def __init__(self, stream: TextIO, clock: Clock) -> None:
+    def __init__(self, stream: TextIO, clock: Clock, label: str | None = None) -> None:
         self.stream = stream
         self.clock = clock
+        self.label = label
 
     def line(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -33,7 +34,10 @@ class PlainScreen:
             remaining = c.remaining()
             if not shown:
                 end = self.clock.now() + timedelta(seconds=remaining)
-                self.line(f"Started {format_duration(c.planned_seconds)}; ends at {end:%H:%M:%S}.")
+                what = format_duration(c.planned_seconds)
+                if self.label:
+                    what += f" ({self.label})"
+                self.line(f"Started {what}; ends at {end:%H:%M:%S}.")
             text = f"{format_clock(remaining)} left" + (" (paused)" if c.paused else "")
             if c.ended is None and text not in shown[-1:]:
                 shown.append(text)

@@ -23,7 +23,7 @@ from matlog.errors import Interrupted, RecordRescued
 from matlog.journal import Journal, record_to_dict
 from matlog.prompts import Prompter, PromptTimeout
 from matlog.ratings import ask_ratings, rate_later_command
-from matlog.records import Session, new_id
+from matlog.records import Condition, Session, new_id
 from matlog.session import timer
 from matlog.session.bells import Bells
 from matlog.session.recovery import RunningFile, pending_rating_path, write_json
@@ -93,6 +93,8 @@ class SessionPlan:
     note: str | None = None
     settle_seconds: int = 10
     bell_every: int | None = None
+    trial: str | None = None  # tonight's trial session: the trial's id ...
+    condition: Condition | None = None  # ... and the condition done
 
 
 @dataclass
@@ -149,6 +151,8 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
         tags=list(plan.tags),
         before=before,
         note=plan.note,
+        trial=plan.trial,
+        condition=plan.condition,
     )
     running = RunningFile(runner.state_dir)
 

@@ -88,6 +88,7 @@ class CountdownView:
     ends_at: datetime
     paused: bool = False
     bell_every: int | None = None
+    label: str | None = None  # e.g. a trial night's condition, in the frame's title
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.fitted(options.max_width, options.height or options.size.height)
@@ -146,7 +147,7 @@ class CountdownView:
         if layout.framed:
             body = Panel(
                 body,
-                title="matlog",
+                title=f"matlog · {self.label}" if self.label else "matlog",
                 subtitle=format_duration(self.planned),
                 padding=(1 if layout.padded else 0, 1),
             )
@@ -168,18 +169,26 @@ def _line(text: str, style: str) -> Text:
 
 
 def countdown_view(
-    remaining: float, planned: int, ends_at: datetime, *, paused: bool, bell_every: int | None
+    remaining: float,
+    planned: int,
+    ends_at: datetime,
+    *,
+    paused: bool,
+    bell_every: int | None,
+    label: str | None = None,
 ) -> RenderableType:
-    return CountdownView(remaining, planned, ends_at, paused, bell_every)
+    """The countdown; `label` (e.g. a trial night's condition) goes in the frame's title."""
+    return CountdownView(remaining, planned, ends_at, paused, bell_every, label)
 
 
 class TerminalScreen:
     """A Rich Live countdown on the alternate screen, redrawn only when called (about once
     a second, and after a resize)."""
 
-    def __init__(self, console: Console, clock: Clock) -> None:
+    def __init__(self, console: Console, clock: Clock, label: str | None = None) -> None:
         self.console = console
         self.clock = clock
+        self.label = label
 
     def line(self, text: str) -> None:
         self.console.print(text)
@@ -204,7 +213,9 @@ class TerminalScreen:
                 remaining = c.remaining()
                 end = self.clock.now() + timedelta(seconds=remaining)
                 live.update(
-                    CountdownView(remaining, c.planned_seconds, end, c.paused, c.bell_every),
+                    CountdownView(
+                        remaining, c.planned_seconds, end, c.paused, c.bell_every, self.label
+                    ),
                     refresh=True,
                 )
 
