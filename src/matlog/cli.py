@@ -464,9 +464,10 @@ def log_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one object per session.")] = False,
 ) -> None:
     """Recent sessions, newest first."""
+    from matlog import queries
+
     env = _env(ctx)
-    contents = env.read_journal()
-    sessions = sorted(contents.sessions, key=lambda s: s.started, reverse=True)[:count]
+    sessions = queries.latest_sessions(env, count)
     if as_json:
         items = [json.loads(journal.json_line(s)) for s in sessions]
         print(json.dumps(items, ensure_ascii=False, indent=2))
