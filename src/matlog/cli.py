@@ -1,6 +1,8 @@
-"""The Typer app: parse, call the domain, render. Errors become exit codes in `MatlogGroup`."""
+"""The Typer app: parse, call the domain, render. Errors become exit codes in `MatlogGroup`.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads every command's annotations at
+each start, and string annotations cost it an evaluation each (about 20 ms of CPU a run).
+"""
 
 import json
 import os
