@@ -2,6 +2,7 @@
 
     python bench/run.py            # the full table (about two minutes)
     python bench/run.py --quick    # fewer repetitions, one countdown (about 40 s)
+    python bench/run.py --only typed   # one section: start-up, typed, append, countdown, huge
 
 Run it with the Python that has matlog installed (the `matlog` script beside it is what is
 timed). Everything happens in a temporary folder: HOME, the XDG folders and MATLOG_JOURNAL
@@ -30,6 +31,9 @@ from pathlib import Path
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 COUNTDOWN_SECONDS = 20
+# What the commands people type are built on: their floor, timed beside them.
+FLOOR = "import typer, rich.console, rich.table"
+SECTIONS = ("start-up", "typed", "append", "countdown", "huge")
 
 
 @dataclass
@@ -179,8 +183,11 @@ class Bench:
             NO_COLOR="1",
         )
 
-    def spawn(self, argv: Sequence[str], journal: Path | None = None) -> Run:
+    def spawn(
+        self, argv: Sequence[str], journal: Path | None = None, extra: dict[str, str] | None = None
+    ) -> Run:
         env = dict(self.env)
+        env.update(extra or {})
         if journal is not None:
             env["MATLOG_JOURNAL"] = str(journal)
         with tempfile.TemporaryFile() as err:
@@ -206,6 +213,23 @@ class Bench:
     @property
     def py(self) -> float:
         return statistics.median(self.py_samples)
+
+    def floored(
+        self, args: Sequence[str], journal: Path | None = None, env: dict[str, str] | None = None
+    ) -> tuple[list[Run], list[Run]] | None:
+        """Runs of `matlog args` interleaved with runs of the floor (`FLOOR`), and a bare
+        Python each time; None if the command failed."""
+        runs: list[Run] = []
+        floors: list[Run] = []
+        self.spawn([*self.matlog, *args], journal, env)  # warm-up: disk cache, matlog's cache
+        for _ in range(self.repeat):
+            self.python()
+            floors.append(self.spawn([sys.executable, "-c", FLOOR]))
+            run = self.spawn([*self.matlog, *args], journal, env)
+            if run.returncode != 0:
+                return None
+            runs.append(run)
+        return runs, floors
 
     def timed(
         self,
@@ -236,9 +260,8 @@ def _median(runs: Sequence[Run], attr: str = "wall") -> float:
     return float(statistics.median(getattr(r, attr) for r in runs))
 
 
-def measure(bench: Bench, quick: bool) -> list[Row]:
+def measure(bench: Bench, quick: bool, sections: Sequence[str] = SECTIONS) -> list[Row]:
     rows: list[Row] = []
-    root = bench.root
     for _ in range(3):
         bench.python()
 
@@ -252,7 +275,24 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
             Row(figure, f"{_ms(wall)} = {ratio:.1f} ×py", f"≤ {limit:g} ×py", ratio <= limit)
         )
 
-    # Start-up
+    if "start-up" in sections:
+        start_up(bench, ratio_row)
+    if "typed" in sections:
+        rows.extend(typed(bench))
+    if "append" in sections:
+        rows.extend(appending(bench, ratio_row))
+    if "countdown" in sections:
+        rows.extend(countdown(bench, quick))
+    if "huge" in sections:
+        rows.extend(huge(bench, quick))
+    return rows
+
+
+RatioRow = Callable[[str, "list[Run] | None", float, str], None]
+
+
+def start_up(bench: Bench, ratio_row: RatioRow) -> None:
+    root = bench.root
     ratio_row("matlog --version", bench.timed(["--version"]), 5, "failed")
     small = root / "small.toml"
     small.write_text(toml_text(_records(30)), encoding="utf-8")
@@ -274,12 +314,59 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
         label = "TOML" if kind == "toml" else "JSONL"
         ratio_row(f"stats --json, 10,000 sessions, {label}, after an append", runs, 6, "failed")
 
+
+# What people type at a terminal, on 10,000 sessions: each against its floor, the import of
+# the frameworks it is built on, timed in the same run and interleaved with it.
+TYPED: tuple[tuple[list[str], float], ...] = (
+    (["stats"], 1.5),
+    (["stats", "--tag", "bedtime"], 2),
+    (["stats", "--last", "30d"], 2),
+    (["log", "-n", "5"], 1.5),
+    (["plan"], 1.5),
+)
+# A TAB in bash after `matlog start -t `: the shell runs matlog with these (Typer's protocol).
+COMPLETE_TAGS = {
+    "_MATLOG_COMPLETE": "complete_bash",
+    "COMP_WORDS": "matlog start -t ",
+    "COMP_CWORD": "3",
+}
+
+
+def typed(bench: Bench) -> list[Row]:
+    rows: list[Row] = []
+    path = bench.root / "typed-10k.toml"
+    path.write_text(toml_text(_records(10_000)), encoding="utf-8")
+    cases: list[tuple[str, list[str], dict[str, str] | None, float]] = [
+        (f"matlog {' '.join(args)}, 10,000 sessions", args, None, limit) for args, limit in TYPED
+    ]
+    cases.append(("TAB: `matlog start -t <TAB>`, 10,000 sessions", [], COMPLETE_TAGS, 1))
+    for figure, args, env, limit in cases:
+        timed = bench.floored(args, path, env)
+        if timed is None:
+            rows.append(Row(figure, "n/a (failed)", f"≤ {limit:g} ×floor", None))
+            continue
+        runs, floors = timed
+        wall, floor = _median(runs), _median(floors)
+        ratio = wall / floor
+        rows.append(
+            Row(
+                figure,
+                f"{_ms(wall)} = {ratio:.2f} ×floor ({_ms(floor)})",
+                f"≤ {limit:g} ×floor",
+                ratio <= limit,
+            )
+        )
     # `trial report` on a finished 60-pair trial inside 10,000 sessions, next to `stats` on
     # the same journal, each right after an append, interleaved in one loop.
-    rows.append(trial_report_row(bench, root / "trial-10k.toml"))
+    rows.append(trial_report_row(bench, bench.root / "trial-10k.toml"))
+    return rows
 
+
+def appending(bench: Bench, ratio_row: RatioRow) -> list[Row]:
     # Appending one record (`matlog sleep`: one read, one append) to a journal of 10,000
     # sessions vs. to an empty one (a new file).
+    rows: list[Row] = []
+    root = bench.root
     big = root / "append-10k.toml"
     big.write_text(toml_text(_records(10_000)), encoding="utf-8")
     bench.spawn([*bench.matlog, "plan", "--json"], big)  # as after any earlier command
@@ -310,6 +397,13 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
             )
         )
 
+    return rows
+
+
+def countdown(bench: Bench, quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    root = bench.root
+
     # The countdown: overrun past 20 s plus start-up, and its own CPU. The start-up is that
     # of `start` itself (Typer, the session code, the journal), taken from 1-second sessions:
     # a 20 s session's wall and CPU less a 1 s session's are the countdown's own, for 19 s.
@@ -339,6 +433,12 @@ def measure(bench: Bench, quick: bool) -> list[Row]:
         )
         rows.append(Row("countdown CPU per minute", _ms(cpu), "≤ 200 ms", cpu <= 0.2))
 
+    return rows
+
+
+def huge(bench: Bench, quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    root = bench.root
     # 100,000 sessions: time and peak memory of `stats --json` right after an append.
     huge = root / "100k.toml"
     # Written by a child process: building 100,000 records here would leave this process
@@ -447,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, help="only this section (repeatable)"
+    )
     parser.add_argument("--write-journal", nargs=2, metavar=("PATH", "COUNT"), help="internal")
     args = parser.parse_args(argv)
     if args.write_journal:
@@ -459,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="matlog-bench-"))
     try:
         bench = Bench(root, matlog, repeat)
-        rows = measure(bench, args.quick)
+        rows = measure(bench, args.quick, args.only or SECTIONS)
     finally:
         if args.keep:
             print(f"(kept {root})", file=sys.stderr)
@@ -470,8 +573,9 @@ def main(argv: list[str] | None = None) -> int:
         f"python -c pass: {_ms(bench.py)} (median of {len(bench.py_samples)}, "
         f"interleaved with the figures); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
     )
+    print(f"floor: python -c {FLOOR!r}, interleaved with each ×floor figure's own runs")
     print()
-    widths = [max(len(r.figure) for r in rows), max(len(r.measured) for r in rows), 10]
+    widths = [max(len(getattr(r, name)) for r in rows) for name in ("figure", "measured", "target")]
     head = ("figure", "measured", "target")
     print(f"| {head[0]:<{widths[0]}} | {head[1]:<{widths[1]}} | {head[2]:<{widths[2]}} | result |")
     print(f"|{'-' * (widths[0] + 2)}|{'-' * (widths[1] + 2)}|{'-' * (widths[2] + 2)}|--------|")

@@ -2,7 +2,8 @@
 
 Each test compares `stats.report` (the cached fold) with `stats.compute` over a full parse
 of the file as it is now, after the kind of change a journal meets: appends by matlog or by
-a sync tool, a hand edit, truncation, older sessions imported, another config.
+a sync tool, a hand edit, truncation, older sessions imported, another config. Each runs
+unfiltered and with filters (which keep folds of their own).
 """
 
 from __future__ import annotations
@@ -24,14 +25,34 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=CET)
 CONFIG = Config()
 
 
+FILTERS = {
+    "none": None,
+    "tag": stats.Filters(tags=("bedtime",)),
+    "area": stats.Filters(area="neck"),
+    "last": stats.parse_filters(last="30d", today=stats.day_of(NOW, CONFIG.day_starts)),
+    "both": stats.Filters(
+        since=(NOW - timedelta(days=20)).date(), until=NOW.date(), tags=("sore", "bedtime")
+    ),
+}
+
+
+@pytest.fixture(params=list(FILTERS), autouse=True)
+def filters(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with each of FILTERS in `fresh` and `cached`."""
+    monkeypatch.setitem(CURRENT, "filters", FILTERS[request.param])
+
+
+CURRENT: dict[str, stats.Filters | None] = {"filters": None}
+
+
 def fresh(path: Path, config: Config = CONFIG) -> dict:
     contents, problems = parse(path.read_bytes(), path, journal.kind_of(path))
     assert not problems
-    return stats.compute(contents.sessions, contents.sleeps, config, NOW)
+    return stats.compute(contents.sessions, contents.sleeps, config, NOW, CURRENT["filters"])
 
 
 def cached(path: Path, config: Config = CONFIG) -> dict:
-    return stats.report(Journal(path), config, NOW)
+    return stats.report(Journal(path), config, NOW, CURRENT["filters"])
 
 
 def fold_files(tmp_path: Path) -> list[Path]:
@@ -49,7 +70,8 @@ def history(days: int, start: datetime | None = None) -> list:
                 ended="finished" if day % 7 else "stopped",
                 before={"pain": 6, "stress": day % 10},
                 after={"pain": 4 + day % 3, "stress": 3},
-                tags=["bedtime"] if day % 2 else [],
+                tags=[["bedtime"], [], ["sore", "bedtime"]][day % 3],
+                area=["back", "neck"][day % 4 == 0],
             )
         )
         if day % 3 == 0:
@@ -142,13 +164,23 @@ def test_another_day_start_or_plan_is_counted_afresh(path: Path) -> None:
     assert cached(path, plan) == fresh(path, plan)
 
 
-def test_filters_never_use_the_cached_fold(path: Path) -> None:
-    cached(path)
-    filters = stats.Filters(tags=("bedtime",))
-    contents = Journal(path).read()
-    assert stats.report(Journal(path), CONFIG, NOW, filters) == stats.compute(
-        contents.sessions, contents.sleeps, CONFIG, NOW, filters
-    )
+def test_each_filter_keeps_a_fold_of_its_own(path: Path, tmp_path: Path) -> None:
+    for filters in FILTERS.values():
+        contents = Journal(path).read()
+        expected = stats.compute(contents.sessions, contents.sleeps, CONFIG, NOW, filters)
+        assert stats.report(Journal(path), CONFIG, NOW, filters) == expected
+        assert stats.report(Journal(path), CONFIG, NOW, filters) == expected
+    assert len(fold_files(tmp_path)) == len(FILTERS)
+
+
+def test_last_30d_tomorrow_replaces_todays_fold(path: Path, tmp_path: Path) -> None:
+    for day in range(3):
+        now = NOW + timedelta(days=day)
+        filters = stats.parse_filters(last="30d", today=stats.day_of(now, CONFIG.day_starts))
+        contents = Journal(path).read()
+        expected = stats.compute(contents.sessions, contents.sleeps, CONFIG, now, filters)
+        assert stats.report(Journal(path), CONFIG, now, filters) == expected
+    assert len([f for f in fold_files(tmp_path) if "filtered" in f.name]) == 1
 
 
 def test_no_journal_and_an_empty_journal(tmp_path: Path) -> None:

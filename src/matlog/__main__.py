@@ -1,5 +1,6 @@
 """Entry point for `matlog` and `python -m matlog`."""
 
+import os
 import sys
 
 
@@ -10,10 +11,13 @@ def main() -> None:
 
         print(f"matlog {__version__}")
         return
-    # Scripts' favourites answer without Typer too (see `fast`); anything else goes to it.
-    from matlog import fast
+    # Scripts' favourites answer without Typer too (see `fast`); anything else goes to it,
+    # and so does a shell asking for completions (at every TAB: Typer parses the line).
+    code = None
+    if not os.environ.get("_MATLOG_COMPLETE"):
+        from matlog import fast
 
-    code = fast.run(sys.argv[1:])
+        code = fast.run(sys.argv[1:])
     if code is None:
         from matlog.cli import run
 

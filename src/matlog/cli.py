@@ -1,6 +1,8 @@
-"""The Typer app: parse, call the domain, render. Errors become exit codes in `MatlogGroup`."""
+"""The Typer app: parse, call the domain, render. Errors become exit codes in `MatlogGroup`.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads every command's annotations at
+each start, and string annotations cost it an evaluation each (about 20 ms of CPU a run).
+"""
 
 import json
 import os
@@ -9,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.shell_completion import CompletionItem, add_completion_class
+from typer._completion_classes import BashComplete
 from typer.core import TyperGroup
 
 from matlog import __version__, journal, paths
@@ -26,6 +30,42 @@ from matlog.errors import (
 )
 from matlog.words import plural
 
+COMPLETE_VAR = "_MATLOG_COMPLETE"  # Typer's name for it: `_{PROG}_COMPLETE`
+
+
+class _BashComplete(BashComplete):
+    """Typer's bash completion, with words split at `=` put back together.
+
+    Bash splits the word being completed at `=` (it is in COMP_WORDBREAKS): `pain=4` reaches
+    Typer as `pain`, `=`, `4`, so neither `rate pain=<TAB>` nor `start -b pain=<TAB>` would
+    complete. Here `=` is glued back to its neighbours before Typer parses the words, and
+    the answers are cut to the part bash replaces: the text after the word's last `=`.
+    """
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        args, incomplete = super().get_completion_args()
+        words: list[str] = []
+        glue = False
+        for word in [*args, incomplete]:
+            if words and (glue or word == "="):
+                words[-1] += word
+            else:
+                words.append(word)
+            glue = word == "="
+        return words[:-1], words[-1]
+
+    def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        # Typer completes the value alone after `--option=`, and bash replaces the text after
+        # the word's last `=`: what lies between is kept, not offered again.
+        value = incomplete.partition("=")[2] if incomplete.startswith("-") else incomplete
+        kept = value[: value.rfind("=") + 1]
+        items = super().get_completions(args, incomplete)
+        return [
+            CompletionItem(item.value[len(kept) :], item.type, help=item.help)
+            for item in items
+            if item.value.startswith(kept)
+        ]
+
 
 class MatlogGroup(TyperGroup):
     """Every error leaves through here: one line on stderr and the documented exit code."""
@@ -39,6 +79,10 @@ class MatlogGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         code = 0
+        if os.environ.get(COMPLETE_VAR):
+            # Typer registered its completion classes while it built this command; ours
+            # for bash takes the place of its own (see `_BashComplete`).
+            add_completion_class(_BashComplete, "bash")
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
@@ -76,7 +120,7 @@ class MatlogGroup(TyperGroup):
 
 app = typer.Typer(
     cls=MatlogGroup,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -128,6 +172,50 @@ def _env(ctx: typer.Context) -> Env:
 
 
 # ---------------------------------------------------------------------------------------
+# Shell completion: Typer parses the partial line; these say what one value may be.
+
+
+def _completion_env(ctx: typer.Context) -> Env | None:
+    """The Env for completing: `--journal` as typed so far, else MATLOG_JOURNAL."""
+    if isinstance(ctx.obj, Env):  # tests hand in their own
+        return ctx.obj
+    try:
+        return Env(journal_path=paths.journal_path(ctx.find_root().params.get("journal_option")))
+    except Exception:  # completion never fails: no journal, nothing from it
+        return None
+
+
+def _complete_ratings(ctx: typer.Context, incomplete: str) -> list[str]:
+    from matlog import completion
+
+    return completion.rating_words(completion.metric_names(_completion_env(ctx)), incomplete)
+
+
+def _complete_tags(ctx: typer.Context, incomplete: str) -> list[str]:
+    from matlog import completion
+
+    return completion.tags(_completion_env(ctx), incomplete)
+
+
+def _complete_areas(ctx: typer.Context, incomplete: str) -> list[str]:
+    from matlog import completion
+
+    return completion.areas(_completion_env(ctx), incomplete)
+
+
+def _complete_layers() -> list[str]:
+    from matlog.records import LAYERS
+
+    return list(LAYERS)
+
+
+def _complete_surfaces() -> list[str]:
+    from matlog.records import SURFACES
+
+    return list(SURFACES)
+
+
+# ---------------------------------------------------------------------------------------
 # The session
 
 
@@ -144,23 +232,45 @@ def start_command(
     ] = None,
     before: Annotated[
         list[str],
-        typer.Option("--before", "-b", metavar="NAME=V", help="A rating before, e.g. pain=6."),
+        typer.Option(
+            "--before",
+            "-b",
+            metavar="NAME=V",
+            help="A rating before, e.g. pain=6.",
+            autocompletion=_complete_ratings,
+        ),
     ] = [],  # noqa: B006
     after: Annotated[
         list[str],
-        typer.Option("--after", "-a", metavar="NAME=V", help="A rating after, e.g. pain=3."),
+        typer.Option(
+            "--after",
+            "-a",
+            metavar="NAME=V",
+            help="A rating after, e.g. pain=3.",
+            autocompletion=_complete_ratings,
+        ),
     ] = [],  # noqa: B006
     no_ratings: Annotated[bool, typer.Option("--no-ratings", help="Ask no ratings.")] = False,
     rate_later: Annotated[
         bool, typer.Option("--rate-later", help="Skip the after-ratings; `matlog rate` later.")
     ] = False,
     tag: Annotated[
-        list[str], typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+        list[str],
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="A tag (repeatable).",
+            autocompletion=_complete_tags,
+        ),
     ] = [],  # noqa: B006
     area: Annotated[
         str | None,
         typer.Option(
-            metavar="AREA", help="back, neck, feet, hands… (config default).", show_default=False
+            metavar="AREA",
+            help="back, neck, feet, hands… (config default).",
+            show_default=False,
+            autocompletion=_complete_areas,
         ),
     ] = None,
     note: Annotated[
@@ -182,9 +292,15 @@ def start_command(
         bool, typer.Option("--yes", "-y", help="No confirmation for durations far above the plan.")
     ] = False,
     layer: Annotated[
-        str | None, typer.Option(metavar="LAYER", help="bare, shirt or sheet.")
+        str | None,
+        typer.Option(
+            metavar="LAYER", help="bare, shirt or sheet.", autocompletion=_complete_layers
+        ),
     ] = None,
-    surface: Annotated[str | None, typer.Option(metavar="SURFACE", help="floor or bed.")] = None,
+    surface: Annotated[
+        str | None,
+        typer.Option(metavar="SURFACE", help="floor or bed.", autocompletion=_complete_surfaces),
+    ] = None,
     condition: Annotated[
         str | None,
         typer.Option(
@@ -295,7 +411,12 @@ def plan_command(
 def rate_command(
     ctx: typer.Context,
     ratings: Annotated[
-        list[str], typer.Argument(metavar="NAME=V...", help="e.g. pain=3 stress=2 mood=7")
+        list[str],
+        typer.Argument(
+            metavar="NAME=V...",
+            help="e.g. pain=3 stress=2 mood=7",
+            autocompletion=_complete_ratings,
+        ),
     ],
     session_id: Annotated[
         str | None,
@@ -368,9 +489,10 @@ def log_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one object per session.")] = False,
 ) -> None:
     """Recent sessions, newest first."""
+    from matlog import queries
+
     env = _env(ctx)
-    contents = env.read_journal()
-    sessions = sorted(contents.sessions, key=lambda s: s.started, reverse=True)[:count]
+    sessions = queries.latest_sessions(env, count)
     if as_json:
         items = [json.loads(journal.json_line(s)) for s in sessions]
         print(json.dumps(items, ensure_ascii=False, indent=2))
@@ -452,7 +574,14 @@ def undo_command(
 def export_command(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="csv, jsonl or toml.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="csv, jsonl or toml.",
+            autocompletion=lambda: ["csv", "jsonl", "toml"],
+        ),
     ] = "csv",
     output: Annotated[
         Path | None,
@@ -543,10 +672,17 @@ def stats_command(
     tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", metavar="TAG", help="Sessions with this tag (repeat: any of them)."
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Sessions with this tag (repeat: any of them).",
+            autocompletion=_complete_tags,
         ),
     ] = None,
-    area: Annotated[str | None, typer.Option(metavar="AREA", help="Sessions on this area.")] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(metavar="AREA", help="Sessions on this area.", autocompletion=_complete_areas),
+    ] = None,
 ) -> None:
     """Is it helping? What your own ratings did, with n and 95% intervals."""
     from matlog import queries

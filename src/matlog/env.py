@@ -148,5 +148,9 @@ def _console(*, stderr: bool) -> Console:
     from rich.console import Console
 
     # Rich drops colours under NO_COLOR but keeps bold and dim; NO_COLOR means plain text.
+    # No emoji codes: a tag or area written `:fire:` is shown as written (and Rich's table
+    # of emoji codes, a few ms to import, stays unloaded).
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")
+    return Console(
+        stderr=stderr, highlight=False, emoji=False, color_system=None if plain else "auto"
+    )

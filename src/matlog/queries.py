@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from matlog.env import Env
     from matlog.plan import Advice
+    from matlog.records import Session
 
 
 # Commands that must not stop to offer a rating: they change or inspect the journal itself.
@@ -53,6 +54,20 @@ def plan(env: Env) -> Advice:
     folder = StatsFolder(env.config)
     _, ladder = env.journal.fold(folder) or folder.start()
     return ladder.advice(env.clock.now())
+
+
+def latest_sessions(env: Env, count: int) -> list[Session]:
+    """The `count` newest sessions, newest first (`matlog log`).
+
+    Up to `LATEST_KEPT` come from a cached summary of the newest sessions, so showing five
+    never builds ten thousand; more than that, from the whole journal.
+    """
+    from matlog.journal.summaries import LATEST_KEPT, LatestFolder, newest_first
+
+    if count > LATEST_KEPT:
+        return newest_first(env.read_journal().sessions)[:count]
+    _note_if_blank(env)
+    return (env.journal.fold(LatestFolder()) or [])[:count]
 
 
 def stats(

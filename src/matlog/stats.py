@@ -397,9 +397,10 @@ class Fold:
             "without_session": {"n": len(without), "mean": _mean(without)},
         }
 
-    # The stats cache keeps an unfiltered fold between runs, as plain values.
+    # The stats cache keeps folds between runs, as plain values.
     def to_state(self) -> tuple[Any, ...]:
         return (
+            self.days_in_range,
             self.count,
             self.journal_sessions,
             self.total_seconds,
@@ -414,9 +415,12 @@ class Fold:
         )
 
     @classmethod
-    def from_state(cls, day_starts: time, state: tuple[Any, ...]) -> Fold:
-        fold = cls(day_starts)
+    def from_state(
+        cls, day_starts: time, state: tuple[Any, ...], filters: Filters | None = None
+    ) -> Fold:
+        fold = cls(day_starts, filters)
         (
+            fold.days_in_range,
             fold.count,
             fold.journal_sessions,
             fold.total_seconds,
@@ -437,12 +441,25 @@ class StatsFolder:
 
     A tail whose sessions start before the last one folded would change the ladder's walk:
     `add` refuses it, and the journal is folded again from the start.
+
+    Filtered stats keep a fold of their own, one file per spelling of the filters (`--tag
+    bedtime`, `--last 30d`): the file is replaced when what it means changes (`--last 30d`
+    from tomorrow on), so the cache holds one file per filter in use, not one per day.
     """
 
-    name = "stats"
-
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, filters: Filters | None = None) -> None:
         self.config = config
+        self.filters = filters or Filters()
+        self.name = "stats"
+        if self.filters != Filters():
+            try:  # as in the journal's cache: hashlib would load OpenSSL for this
+                from _blake2 import blake2b
+            except ImportError:  # pragma: no cover - other Pythons
+                from hashlib import blake2b
+            f = self.filters
+            spelling = repr((f.tags, f.area, f.last or f.since, f.until))
+            digest = blake2b(spelling.encode(errors="surrogateescape"), digest_size=8)
+            self.name = f"stats-filtered-{digest.hexdigest()}"
 
     def key(self) -> tuple[Any, ...]:
         day_starts = self.config.day_starts.isoformat()
@@ -451,6 +468,7 @@ class StatsFolder:
             FOLD_FORMAT,
             day_starts,
             (plan_config.start_minutes, plan_config.step_minutes, plan_config.target_minutes),
+            repr(self.filters.to_json()),
         )
 
     def modules(self) -> tuple[Any, ...]:
@@ -461,7 +479,7 @@ class StatsFolder:
         return (sys.modules[__name__], plan)
 
     def start(self) -> tuple[Fold, Ladder]:
-        return Fold(self.config.day_starts), Ladder(self.config.plan)
+        return Fold(self.config.day_starts, self.filters), Ladder(self.config.plan)
 
     def add(self, summary: tuple[Fold, Ladder], contents: Contents) -> bool:
         fold, ladder = summary
@@ -477,7 +495,7 @@ class StatsFolder:
 
     def load(self, state: Any) -> tuple[Fold, Ladder]:
         return (
-            Fold.from_state(self.config.day_starts, state[0]),
+            Fold.from_state(self.config.day_starts, state[0], self.filters),
             Ladder.from_state(self.config.plan, state[1]),
         )
 
@@ -485,14 +503,11 @@ class StatsFolder:
 def report(
     journal: Journal, config: Config, now: datetime, filters: Filters | None = None
 ) -> dict[str, Any]:
-    """`compute` for the journal. Unfiltered, through the stats cache: a journal of a decade
-    costs its appended tail, not its length."""
-    if filters is None or filters == Filters():
-        folder = StatsFolder(config)
-        fold, ladder = journal.fold(folder) or folder.start()
-        return fold.summary(config, now, ladder.advice(now).next_seconds)
-    contents = journal.read()
-    return compute(contents.sessions, contents.sleeps, config, now, filters)
+    """`compute` for the journal, through the stats cache: a journal of a decade costs its
+    appended tail, not its length (filtered too: see `StatsFolder`)."""
+    folder = StatsFolder(config, filters)
+    fold, ladder = journal.fold(folder) or folder.start()
+    return fold.summary(config, now, ladder.advice(now).next_seconds)
 
 
 def _stamp(end: End) -> float:

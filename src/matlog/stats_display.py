@@ -44,7 +44,13 @@ def show(console: Console, stats: dict[str, Any], journal_path: Path) -> None:
 def _plain_if_no_color(console: Console) -> Console:
     """With NO_COLOR, no escape codes at all: Rich alone would still send bold and dim."""
     if os.environ.get("NO_COLOR") and console.is_terminal:
-        return Console(file=console.file, color_system=None, highlight=False, width=console.width)
+        return Console(
+            file=console.file,
+            color_system=None,
+            highlight=False,
+            emoji=False,
+            width=console.width,
+        )
     return console
 
 
