@@ -74,7 +74,7 @@ def test_tab_in_bash_offers_commands_metrics_and_tags(env: dict[str, str]) -> No
 
     child.send("matlog \t\t")
     child.expect(
-        r"check\s+edit\s+export\s+import\s+log\s+paths\s+plan\s+rate\s+sleep\s+start\s+stats\s+undo"
+        r"check\s+edit\s+export\s+import\s+log\s+paths\s+plan\s+rate\s+sleep\s+start\s+stats\s+trial\s+undo"
     )
     clear(child)
 
