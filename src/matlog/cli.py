@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +18,6 @@ from matlog.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     Interrupted,
-    MatlogError,
     UsageError,
     print_error,
     report,
@@ -426,31 +424,17 @@ def export_command(
     ] = None,
 ) -> None:
     """The whole journal in another format."""
-    if fmt not in ("csv", "jsonl", "toml"):
+    from matlog import transfer
+
+    if fmt not in transfer.EXPORT_FORMATS:
         raise UsageError(f"--format must be csv, jsonl or toml, got {fmt!r}")
     env = _env(ctx)
     contents = env.read_journal()
-    if fmt == "csv":
-        text = journal.export_csv(contents)
-    else:
-        text = journal.serialise(
-            contents.records, "jsonl" if fmt == "jsonl" else "toml", whole_file=True
-        )
+    text = transfer.export_text(contents, fmt)
     if output is None:
         sys.stdout.write(text)
         return
-    if os.path.realpath(output) == os.path.realpath(env.journal_path):
-        raise UsageError(
-            f"{output} is the journal itself: exporting there would replace it",
-            hint="choose another file with -o, e.g. backup.csv",
-        )
-    from matlog.privatefiles import replace_atomically
-
-    try:
-        # Whole or not at all: a failed export leaves an existing backup as it was.
-        replace_atomically(Path(os.path.realpath(output)), text.encode(), keep_mode=True)
-    except OSError as exc:
-        raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
+    transfer.write_export(text, output, env.journal_path)
     count = len(contents.sessions) + len(contents.sleeps)
     print(f"Wrote {count} records to {output}", file=sys.stderr)
 

@@ -1,0 +1,54 @@
+"""Records in and out of the journal: `matlog export` and `matlog import`.
+
+An export is written whole or not at all (`privatefiles.replace_atomically`), and never over
+the journal itself, under whatever name it is reached.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from matlog.errors import MatlogError, UsageError
+from matlog.journal import Contents, export_csv, serialise
+from matlog.privatefiles import replace_atomically
+
+EXPORT_FORMATS = ("csv", "jsonl", "toml")
+
+
+def export_text(contents: Contents, fmt: str) -> str:
+    """The whole journal as `fmt` (csv, jsonl or toml)."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"--format must be csv, jsonl or toml, got {fmt!r}")
+    if fmt == "csv":
+        return export_csv(contents)
+    return serialise(contents.records, "jsonl" if fmt == "jsonl" else "toml", whole_file=True)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file: one path, or one inode (a hard link, a symlink).
+
+    The real paths catch a file that does not exist yet; device and inode (following
+    symlinks) catch a hard link, which has a real path of its own.
+    """
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:  # one of them does not exist (yet): not one file
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def write_export(text: str, output: Path, journal_path: Path) -> None:
+    """Write an export to `output`, refusing any name of the journal itself."""
+    if same_file(output, journal_path):
+        raise UsageError(
+            f"{output} is the journal itself: exporting there would replace it",
+            hint="choose another file with -o, e.g. backup.csv",
+        )
+    try:
+        # Whole or not at all: a failed export leaves an existing backup as it was.
+        replace_atomically(Path(os.path.realpath(output)), text.encode(), keep_mode=True)
+    except OSError as exc:
+        raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
