@@ -398,7 +398,7 @@ def undo_command(
     if not yes:
         if not env.interactive:
             raise UsageError("undo needs confirmation", hint="add --yes when not at a terminal")
-        print(journal.toml_block(last), file=sys.stderr)
+        print(journal.record_text(last, env.journal.kind), file=sys.stderr)
         if not env.prompter().confirm("Remove this session?", default=False):
             print("Kept.")
             return
@@ -409,7 +409,7 @@ def undo_command(
             hint="`matlog log` shows the journal now; run `matlog undo` again",
         )
     print(f"Removed the session of {last.started:%Y-%m-%d %H:%M}. To restore it, add back:\n")
-    print(journal.toml_block(removed), end="")
+    print(journal.record_text(removed, env.journal.kind), end="")
 
 
 @app.command("export")
@@ -430,7 +430,7 @@ def export_command(
         raise UsageError(f"--format must be csv, jsonl or toml, got {fmt!r}")
     env = _env(ctx)
     contents = env.read_journal()
-    text = transfer.export_text(contents, fmt)
+    text = transfer.export_text(contents, fmt, env.journal_path)
     if output is None:
         sys.stdout.write(text)
         return
@@ -448,8 +448,10 @@ def import_command(
     ],
 ) -> None:
     """Merge another journal; records already present (same id) are skipped."""
+    from matlog import transfer
+
     env = _env(ctx)
-    incoming = journal.load_file(file)
+    [incoming] = transfer.load_imports([file], env.journal.kind)
     env.read_journal()  # refuses a broken journal, and says so if it is empty
     # What is present is decided under the journal's lock: two imports at once add once.
     added = env.append(incoming.records, skip_present=True)

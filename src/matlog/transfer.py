@@ -7,22 +7,52 @@ the journal itself, under whatever name it is reached.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from matlog.errors import MatlogError, UsageError
-from matlog.journal import Contents, export_csv, serialise
+from matlog.errors import JournalError, MatlogError, UsageError
+from matlog.journal import Contents, Kind, Problem, export_csv, load_file, serialise, unwritable
 from matlog.privatefiles import replace_atomically
 
 EXPORT_FORMATS = ("csv", "jsonl", "toml")
 
 
-def export_text(contents: Contents, fmt: str) -> str:
-    """The whole journal as `fmt` (csv, jsonl or toml)."""
+def export_text(contents: Contents, fmt: str, journal_path: Path) -> str:
+    """The whole journal as `fmt` (csv, jsonl or toml); refused, located, if TOML cannot hold it."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format must be csv, jsonl or toml, got {fmt!r}")
     if fmt == "csv":
         return export_csv(contents)
-    return serialise(contents.records, "jsonl" if fmt == "jsonl" else "toml", whole_file=True)
+    kind: Kind = "jsonl" if fmt == "jsonl" else "toml"
+    _refuse(
+        unwritable(contents.records, kind, journal_path),
+        "export as jsonl, or remove that field with `matlog edit`; nothing was written",
+    )
+    return serialise(contents.records, kind, whole_file=True)
+
+
+def load_imports(files: Sequence[Path], kind: Kind) -> list[Contents]:
+    """Every file to import, read and checked before anything is written.
+
+    A file that does not parse, or a record the journal's format cannot hold, stops the
+    import with the located problem: nothing is imported.
+    """
+    loaded = []
+    for file in files:
+        contents = load_file(file)
+        _refuse(
+            unwritable(contents.records, kind, file),
+            "remove the field or give it a value, or import into a JSON Lines journal; "
+            "nothing was imported",
+        )
+        loaded.append(contents)
+    return loaded
+
+
+def _refuse(problems: list[Problem], hint: str) -> None:
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise JournalError(f"{problems[0]}{more}", hint=hint)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -63,3 +63,30 @@ def test_export_onto_a_hard_link_of_the_journal_is_refused(run, tmp_path: Path) 
     assert "is the journal itself" in line
     assert journal.read_bytes() == before
     assert run("check").returncode == 0
+
+
+# -- unknown fields: a field named `type`, a JSON null, deep nesting -----------------------
+
+
+def test_a_type_field_and_a_null_through_the_installed_matlog(run, tmp_path: Path) -> None:
+    typed = tmp_path / "typed.toml"
+    typed.write_text(
+        'format = 1\n\n[[session]]\nid = "T1"\nstarted = 2026-11-20T22:00:00+01:00\n'
+        'planned_seconds = 600\nactual_seconds = 600\nended = "finished"\ntype = "evening"\n'
+    )
+    line = one_line_error(run("export", "-f", "jsonl", journal=typed), 1)
+    assert line.startswith(f"matlog: {typed}:9: session: `type` is reserved")
+    journal = tmp_path / "journal.toml"
+    a_session(run, journal)
+    before = journal.read_bytes()
+    nulls = tmp_path / "nulls.jsonl"
+    nulls.write_text(
+        '{"type": "session", "id": "N1", "started": "2026-11-20T22:00:00+01:00", '
+        '"planned_seconds": 600, "actual_seconds": 600, "ended": "finished", "gone": null}\n'
+    )
+    line = one_line_error(run("import", str(nulls), journal=journal), 1)
+    assert line.startswith(f"matlog: {nulls}:1: session: `gone` is null")
+    assert journal.read_bytes() == before
+    fresh = tmp_path / "fresh.jsonl"  # JSON Lines keeps it, untouched
+    assert run("import", str(nulls), journal=fresh).returncode == 0
+    assert '"gone": null' in fresh.read_text()

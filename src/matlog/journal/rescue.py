@@ -14,7 +14,8 @@ from pathlib import Path
 
 from matlog import paths
 from matlog.errors import JournalError, JournalWriteError, RecordRescued
-from matlog.journal.parse import serialise
+from matlog.journal.fields import Kind
+from matlog.journal.parse import serialise, unwritable
 from matlog.journal.store import Journal, encode_text
 from matlog.privatefiles import create_new
 from matlog.records import Record
@@ -27,11 +28,12 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
     The name ends in random digits and the file is created new (never through a file or
     link planted there): in a shared temporary folder, nobody can predict or pre-empt it.
     """
-    text = encode_text(serialise(records, "toml", whole_file=True))
+    kind = rescue_kind(records)
+    text = encode_text(serialise(records, kind, whole_file=True))
     # An imported record's id can be any text ("a/b"): keep the file name plain.
     stem = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
     for folder in folders:
-        path = folder / f"{stem}-{os.urandom(4).hex()}.toml"
+        path = folder / f"{stem}-{os.urandom(4).hex()}.{kind}"
         try:
             paths.ensure_private_dir(folder)
             create_new(path, text)
@@ -39,6 +41,11 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
             continue
         return path
     return None
+
+
+def rescue_kind(records: Sequence[Record]) -> Kind:
+    """TOML, readable by hand; JSON Lines for records TOML cannot hold (a JSON null)."""
+    return "jsonl" if unwritable(records, "toml", Path("record")) else "toml"
 
 
 def rescue_folders() -> list[Path]:
@@ -58,7 +65,7 @@ def append_or_rescue(
         return journal.append(records, skip_present=skip_present)
     except (JournalWriteError, JournalError) as exc:
         saved = save_rescue(records, rescue_folders())
-        print(serialise(records, "toml"), file=sys.stderr)
+        print(serialise(records, rescue_kind(records)), file=sys.stderr)
         where = f"saved to {saved}" if saved else "printed above (copy it somewhere safe)"
         raise RecordRescued(
             f"{exc.message}. The record was not lost: it is {where}",

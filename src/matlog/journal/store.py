@@ -27,7 +27,7 @@ from matlog.journal import cache
 from matlog.journal.cache import Folder
 from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
 from matlog.journal.jsonl import json_line
-from matlog.journal.parse import FORMATS, identity, parse, serialise
+from matlog.journal.parse import FORMATS, identity, parse, serialise, unwritable
 from matlog.lightclass import replace
 from matlog.privatefiles import fsync_dir, replace_atomically
 from matlog.records import Record, Session
@@ -141,6 +141,11 @@ class Journal:
         """
         if not records:
             return []
+        if problems := unwritable(records, self.kind, self.path):
+            raise JournalError(
+                f"{self.path} cannot take this record: {problems[0].message}",
+                hint="nothing was written",
+            )
         record_text = serialise(records, self.kind)
         try:
             with self.locked():
