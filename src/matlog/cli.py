@@ -17,6 +17,7 @@ from matlog.errors import (
     EXIT_DATA,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    DataError,
     Interrupted,
     UsageError,
     print_error,
@@ -439,25 +440,56 @@ def export_command(
     print(f"Wrote {count} records to {output}", file=sys.stderr)
 
 
-@app.command("import", short_help="Merge another journal; records present are skipped.")
+@app.command("import", short_help="Merge other journals: new records added, edits merged.")
 def import_command(
     ctx: typer.Context,
-    file: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="A TOML or JSON Lines journal.", show_default=False),
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="TOML or JSON Lines journals.", show_default=False),
     ],
 ) -> None:
-    """Merge another journal; records already present (same id) are skipped."""
+    """Merge other journals (another device's, a sync-conflict copy, a rescue file).
+
+    Records already present are skipped; one that only adds to the journal's version (ratings
+    given on the other device) is merged into it; one changed on both sides is a conflict:
+    the journal keeps its version and the other is kept in a file for you to pick (exit 1).
+    A rescue file of matlog's own is removed once all its records are in.
+    """
     from matlog import transfer
+    from matlog.journal.merge import describe
 
     env = _env(ctx)
-    [incoming] = transfer.load_imports([file], env.journal.kind)
     env.read_journal()  # refuses a broken journal, and says so if it is empty
-    # What is present is decided under the journal's lock: two imports at once add once.
-    added = env.append(incoming.records, skip_present=True)
-    skipped = len(incoming.records) - len(added)
-    noun = "record" if len(added) == 1 else "records"
-    print(f"Imported {len(added)} {noun} from {file} ({skipped} already present).")
+
+    def done(result: transfer.FileImport) -> None:
+        noun = "record" if result.new == 1 else "records"
+        count = len(result.conflicts)
+        conflicts = f"{count} conflict" + ("" if count == 1 else "s")
+        print(
+            f"Imported {result.new} {noun} from {result.path} ({result.present} already "
+            f"present, {result.merged} merged, {conflicts})."
+        )
+        if result.removed:
+            print(f"Removed {result.path} (all its records are in the journal).")
+
+    outcome = transfer.import_files(env.journal, files, done)
+    conflicts = [(r.path, c) for r in outcome.files for c in r.conflicts]
+    for path, conflict in conflicts:
+        print_error(
+            f"{path}:{conflict.incoming.line}: {describe(conflict.incoming)} differs from the "
+            f"journal's in {', '.join(conflict.fields)}; the journal kept its own"
+        )
+    if conflicts:
+        where = [str(p) for p in outcome.kept_in_place]
+        if outcome.conflicts_file is not None:
+            where.insert(0, str(outcome.conflicts_file))
+        count = len(conflicts)
+        raise DataError(
+            f"{count} conflict{'' if count == 1 else 's'}: the other versions are kept in "
+            + " and ".join(where),
+            hint="edit a record there to hold what to keep from both, then import it again; "
+            "or delete the file to keep the journal's",
+        )
 
 
 @app.command("paths")

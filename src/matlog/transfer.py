@@ -6,12 +6,25 @@ the journal itself, under whatever name it is reached.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from matlog.errors import JournalError, MatlogError, UsageError
-from matlog.journal import Contents, Kind, Problem, export_csv, load_file, serialise, unwritable
+from matlog.errors import JournalError, JournalWriteError, MatlogError, UsageError
+from matlog.journal import (
+    Contents,
+    Journal,
+    Kind,
+    Problem,
+    export_csv,
+    load_file,
+    serialise,
+    unwritable,
+)
+from matlog.journal.merge import Conflict
+from matlog.journal.rescue import is_leftover, rescue_folders, save_conflicts
+from matlog.lightclass import dataclass, field
 from matlog.privatefiles import replace_atomically
 
 EXPORT_FORMATS = ("csv", "jsonl", "toml")
@@ -47,6 +60,73 @@ def load_imports(files: Sequence[Path], kind: Kind) -> list[Contents]:
         )
         loaded.append(contents)
     return loaded
+
+
+@dataclass
+class FileImport:
+    """What importing one file did."""
+
+    path: Path
+    new: int
+    present: int
+    merged: int
+    conflicts: list[Conflict]
+    removed: bool = False  # a leftover of matlog's own, now wholly in the journal
+
+
+@dataclass
+class ImportOutcome:
+    files: list[FileImport] = field(default_factory=list)
+    conflicts_file: Path | None = None  # where the other versions of conflicts were kept
+    kept_in_place: list[Path] = field(default_factory=list)  # leftovers that keep theirs
+
+
+def import_files(
+    journal: Journal, files: Sequence[Path], done: Callable[[FileImport], None]
+) -> ImportOutcome:
+    """Merge each file into the journal in turn (`Journal.merge`), calling `done` for each.
+
+    Every file is read and checked first: one that does not parse imports nothing from any.
+    A rescue or conflicts file of matlog's own is removed once all its records are in. The
+    other versions of conflicting records are kept in a private conflicts file beside the
+    rescue files, unless they already are (a leftover of matlog's own is kept as it is).
+    """
+    loaded = load_imports(files, journal.kind)
+    outcome = ImportOutcome()
+    others: list[Conflict] = []
+    for path, contents in zip(files, loaded, strict=True):
+        try:
+            plan = journal.merge(contents.records)
+        except JournalWriteError as exc:
+            later = " or the files after it" if path != files[-1] else ""
+            raise JournalWriteError(
+                f"{exc.message}; nothing was imported from {path}{later}",
+                exc.record_text,
+                hint="the files are as they were: import them again once the journal can "
+                "be written",
+            ) from None
+        result = FileImport(
+            path, len(plan.new), len(plan.present), len(plan.merged), plan.conflicts
+        )
+        if is_leftover(path):
+            if plan.conflicts:
+                outcome.kept_in_place.append(path)
+            else:
+                with contextlib.suppress(OSError):  # gone already, or not ours to remove
+                    path.unlink()
+                    result.removed = True
+        else:
+            others.extend(plan.conflicts)
+        outcome.files.append(result)
+        done(result)
+    if others:
+        outcome.conflicts_file = save_conflicts(others, rescue_folders())
+        if outcome.conflicts_file is None:
+            raise JournalError(
+                f"{len(others)} conflicting records could not be kept in a file of their own",
+                hint="they are still in the files you imported: keep those",
+            )
+    return outcome
 
 
 def _refuse(problems: list[Problem], hint: str) -> None:

@@ -90,3 +90,60 @@ def test_a_type_field_and_a_null_through_the_installed_matlog(run, tmp_path: Pat
     fresh = tmp_path / "fresh.jsonl"  # JSON Lines keeps it, untouched
     assert run("import", str(nulls), journal=fresh).returncode == 0
     assert '"gone": null' in fresh.read_text()
+
+
+# -- import: edits from another device, several files, leftovers ----------------------------
+
+
+def test_the_readmes_sync_conflict_example(run, tmp_path: Path) -> None:
+    """Rate a session in a sync-conflict copy, import the copy: the ratings arrive."""
+    journal = tmp_path / "journal.toml"
+    a_session(run, journal)
+    copy = tmp_path / "journal.sync-conflict-20261123-ABCD.toml"
+    copy.write_bytes(journal.read_bytes())
+    assert run("rate", "pain=3", "stress=2", journal=copy).returncode == 0
+    done = run("import", str(copy), journal=journal)
+    assert done.returncode == 0, done.stderr
+    assert "(0 already present, 1 merged, 0 conflicts)" in done.stdout
+    log = run("log", "--json", journal=journal)
+    import json
+
+    [session] = json.loads(log.stdout)
+    assert session["after"] == {"pain": 3, "stress": 2}
+    assert run("check", journal=journal).returncode == 0
+
+
+def test_a_conflict_through_the_installed_matlog(run, tmp_path: Path, isolated_home) -> None:
+    journal = tmp_path / "journal.toml"
+    a_session(run, journal)
+    copy = tmp_path / "copy.toml"
+    copy.write_bytes(journal.read_bytes())
+    assert run("rate", "pain=3", journal=copy).returncode == 0
+    assert run("rate", "pain=5", journal=journal).returncode == 0
+    before = journal.read_bytes()
+    done = run("import", str(copy), journal=journal)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "differs from the journal's in after.pain" in done.stderr
+    assert journal.read_bytes() == before
+    rescued = isolated_home / ".local/state/matlog/rescued"
+    [kept] = rescued.glob("conflicts-*.toml")
+    assert str(kept) in done.stderr
+
+
+def test_import_takes_every_rescue_file_and_removes_them(run, tmp_path, isolated_home) -> None:
+    journal = tmp_path / "journal.toml"
+    a_session(run, journal)
+    rescued = isolated_home / ".local/state/matlog/rescued"
+    rescued.mkdir(parents=True)
+    for n in range(3):
+        (rescued / f"rescued-R{n}-00aa{n}.toml").write_text(
+            f'format = 1\n\n[[session]]\nid = "R{n}"\nstarted = 2026-11-2{n}T22:00:00+01:00\n'
+            'planned_seconds = 600\nactual_seconds = 600\nended = "finished"\n'
+        )
+    files = sorted(str(p) for p in rescued.glob("rescued-*.toml"))  # what the shell gives
+    done = run("import", *files, journal=journal)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Imported 1 record from") == 3
+    assert done.stdout.count("(all its records are in the journal)") == 3
+    assert list(rescued.iterdir()) == []
+    assert run("check", journal=journal).stdout.endswith("4 sessions, 0 nights, no problems\n")
