@@ -1,10 +1,11 @@
 """`matlog import FILE...`: edits made on another device are merged, never dropped; a change
 on both sides is a conflict with both versions kept; several files; matlog's own leftovers
-(rescue and conflicts files) are removed once all their records are in.
+(rescue files, abandoned edit copies) are cleaned up once nothing in them can be lost.
 (Issue #10 item 6, issue #12 item 7.)"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -261,6 +262,56 @@ def test_files_that_are_not_matlogs_own_are_never_removed(invoke, journal_path, 
     result = invoke("import", str(elsewhere), str(other_name))
     assert result.exit_code == 0, result.output
     assert elsewhere.exists() and other_name.exists() and "Removed" not in result.stdout
+
+
+# -- abandoned `matlog edit` copies --------------------------------------------------------
+
+
+def dead_pid() -> int:
+    pid = 4_000_000  # above Linux's pid_max: never a live process
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    return pid
+
+
+def test_edit_removes_abandoned_copies_without_unsaved_edits(
+    invoke, journal_path, tmp_path, monkeypatch
+):
+    Journal(journal_path).append([make_session()])
+    snapshot = journal_path.read_bytes()
+    Journal(journal_path).append([make_session(datetime(2026, 11, 22, 22, 0, tzinfo=CET))])
+    pid = dead_pid()
+    clean = tmp_path / f".journal.edit-{pid}.toml"
+    clean.write_bytes(snapshot)  # an earlier journal, nothing changed in it: nothing to lose
+    edited = tmp_path / f".journal.edit-{pid + 1}.toml"
+    edited.write_bytes(snapshot.replace(b"back", b"neck"))  # unsaved work: kept
+    live = tmp_path / f".journal.edit-{os.getppid()}.toml"
+    live.write_bytes(snapshot)  # its matlog is alive: kept
+    monkeypatch.setenv("EDITOR", "true")
+    result = invoke("edit")
+    assert result.exit_code == 0, result.output
+    assert not clean.exists() and edited.exists() and live.exists()
+    assert f"Removed {clean}" in result.stderr
+    assert f"{edited} holds edits that were never saved" in result.stderr
+
+
+def test_edit_never_removes_a_copy_while_another_edit_is_open(
+    invoke, journal_path, tmp_path, monkeypatch
+):
+    Journal(journal_path).append([make_session()])
+    copy = tmp_path / f".journal.edit-{dead_pid()}.toml"
+    copy.write_bytes(journal_path.read_bytes())
+    lock = os.open(tmp_path / ".journal.toml.editing", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_SH)  # another `matlog edit` (its editor) is open
+        monkeypatch.setenv("EDITOR", "true")
+        result = invoke("edit")
+        assert result.exit_code == 0, result.output
+        assert copy.exists()
+    finally:
+        os.close(lock)
+    assert invoke("edit").exit_code == 0
+    assert not copy.exists()
 
 
 # -- an import that cannot be written -----------------------------------------------------

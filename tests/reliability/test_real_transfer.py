@@ -22,8 +22,10 @@ def run(tmp_path: Path, isolated_home: Path):  # type: ignore[no-untyped-def]
     if not MATLOG.exists():
         pytest.skip("needs the installed matlog script (pip install -e .)")
 
-    def go(*args: str, journal: Path | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "MATLOG_JOURNAL": str(journal or tmp_path / "journal.toml")}
+    def go(
+        *args: str, journal: Path | None = None, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "MATLOG_JOURNAL": str(journal or tmp_path / "journal.toml"), **extra}
         return subprocess.run(
             [str(MATLOG), *args],
             capture_output=True,
@@ -147,3 +149,72 @@ def test_import_takes_every_rescue_file_and_removes_them(run, tmp_path, isolated
     assert done.stdout.count("(all its records are in the journal)") == 3
     assert list(rescued.iterdir()) == []
     assert run("check", journal=journal).stdout.endswith("4 sessions, 0 nights, no problems\n")
+
+
+# -- abandoned `matlog edit` copies ---------------------------------------------------------
+
+
+def test_an_open_edit_keeps_its_copy_until_matlog_and_its_editor_are_gone(
+    run, tmp_path: Path
+) -> None:
+    """A real `matlog edit` with its editor open, then killed (kill -9) with the editor still
+    open, then the editor gone: only then does the next `matlog edit` remove the copy."""
+    import select
+    import signal
+
+    journal = tmp_path / "journal.toml"
+    a_session(run, journal)
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    os.mkfifo(ready)
+    os.mkfifo(go)
+    editor = tmp_path / "editor.py"
+    editor.write_text(  # says it is open, then waits for the test: no sleeping anywhere
+        f"open({str(ready)!r}, 'w').write('open')\nopen({str(go)!r}).read()\n"
+    )
+    env = {**os.environ, "MATLOG_JOURNAL": str(journal), "EDITOR": f"{sys.executable} {editor}"}
+    # O_RDWR on a FIFO never blocks (Linux): nothing here can hang if the editor never runs.
+    ready_fd = os.open(ready, os.O_RDWR)
+    go_fd = os.open(go, os.O_RDWR)  # held from the start: "done" is never lost
+    first = subprocess.Popen(
+        [str(MATLOG), "edit"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while not select.select([ready_fd], [], [], 1.0)[0]:  # until the editor is open
+            assert first.poll() is None, first.communicate()
+        assert os.read(ready_fd, 16) == b"open"
+        [copy] = tmp_path.glob(".journal.edit-*.toml")
+        assert copy.name == f".journal.edit-{first.pid}.toml"
+        done = run("edit", journal=journal, EDITOR="true")
+        assert done.returncode == 0, done.stderr
+        assert copy.exists()  # its matlog is alive
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        done = run("edit", journal=journal, EDITOR="true")
+        assert done.returncode == 0, done.stderr
+        assert copy.exists()  # matlog is gone, but its editor still holds the lock
+    finally:
+        os.close(ready_fd)
+        os.write(go_fd, b"done")
+        os.close(go_fd)  # the editor reads to the end and exits
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=30)
+    # The editor has exited (it read `go`); wait for its lock to go, without sleeping: the
+    # lock file's exclusive lock is free once no process holds it.
+    import fcntl
+
+    lock = os.open(tmp_path / ".journal.toml.editing", os.O_RDWR)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # blocks until the orphaned editor has exited
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        os.close(lock)
+    done = run("edit", journal=journal, EDITOR="true")
+    assert done.returncode == 0, done.stderr
+    assert not copy.exists()
+    assert f"Removed {copy}" in done.stderr
