@@ -406,3 +406,55 @@ def test_edit_names_the_folder_it_cannot_write(invoke, journal_path, monkeypatch
     assert result.exit_code == 1
     assert f"cannot make a copy to edit in {journal_path.parent}" in result.stderr
     assert "must be writable" in result.stderr
+
+
+# -- export onto another name of the journal (issue #10 item 7) --------------------------
+
+
+def test_export_onto_a_hard_link_to_the_journal_is_refused(invoke, journal_path, tmp_path):
+    write_sessions(journal_path, 2)
+    before = journal_path.read_bytes()
+    other_name = tmp_path / "backup.csv"
+    os.link(journal_path, other_name)
+    line = one_error_line(invoke("export", "-o", str(other_name)), 2)
+    assert "is the journal itself" in line and "backup.csv" in line
+    assert journal_path.read_bytes() == before
+    assert os.path.samefile(journal_path, other_name)  # the link is as it was too
+
+
+def test_export_onto_a_symlink_to_a_hard_link_is_refused(invoke, journal_path, tmp_path):
+    write_sessions(journal_path, 1)
+    before = journal_path.read_bytes()
+    (tmp_path / "sub").mkdir()
+    os.link(journal_path, tmp_path / "sub" / "linked.toml")
+    pointer = tmp_path / "pointer.csv"
+    pointer.symlink_to(tmp_path / "sub" / "linked.toml")
+    one_error_line(invoke("export", "-f", "toml", "-o", str(pointer)), 2)
+    assert journal_path.read_bytes() == before
+
+
+def test_a_full_disk_during_export_leaves_the_old_backup_whole(
+    invoke, journal_path, tmp_path, monkeypatch
+):
+    import errno
+
+    import matlog.privatefiles as privatefiles
+
+    write_sessions(journal_path, 3)
+    backup = tmp_path / "backup.jsonl"
+    backup.write_bytes(b'{"an": "old backup"}\n' * 50)
+    before = backup.read_bytes()
+    real_os = privatefiles.os
+
+    class FullDisk:
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(real_os, name)
+
+        def write(self, fd, data):  # type: ignore[no-untyped-def]
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(privatefiles, "os", FullDisk())
+    line = one_error_line(invoke("export", "-f", "jsonl", "-o", str(backup)), 1)
+    assert "No space left on device" in line
+    assert backup.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []

@@ -267,14 +267,15 @@ def test_import_skips_records_present_by_id_and_by_content(invoke, journal_path:
     Journal(other).append([changed_copy, hand, theirs, theirs])
 
     result = invoke("import", str(other))
-    assert result.exit_code == 0, result.output
-    assert "Imported 1 record " in result.stdout and "3 already present" in result.stdout
+    assert result.exit_code == 1, result.output  # the note edited elsewhere: a conflict
+    assert "Imported 1 record " in result.stdout and "2 already present" in result.stdout
+    assert "1 conflict)" in result.stdout and mine.id in result.stderr
     notes = [s.note for s in Journal(journal_path).read().sessions]
     assert notes == ["mine", "by hand", "theirs"]
 
     before = journal_path.read_bytes()
     again = invoke("import", str(other))
-    assert again.exit_code == 0 and "Imported 0 records" in again.stdout
+    assert again.exit_code == 1 and "Imported 0 records" in again.stdout
     assert journal_path.read_bytes() == before
 
 

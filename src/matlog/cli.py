@@ -22,8 +22,8 @@ from matlog.errors import (
     EXIT_DATA,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    DataError,
     Interrupted,
-    MatlogError,
     UsageError,
     print_error,
     report,
@@ -556,7 +556,7 @@ def undo_command(
     if not yes:
         if not env.interactive:
             raise UsageError("undo needs confirmation", hint="add --yes when not at a terminal")
-        print(journal.toml_block(last), file=sys.stderr)
+        print(journal.record_text(last, env.journal.kind), file=sys.stderr)
         if not env.prompter().confirm("Remove this session?", default=False):
             print("Kept.")
             return
@@ -567,7 +567,7 @@ def undo_command(
             hint="`matlog log` shows the journal now; run `matlog undo` again",
         )
     print(f"Removed the session of {last.started:%Y-%m-%d %H:%M}. To restore it, add back:\n")
-    print(journal.toml_block(removed), end="")
+    print(journal.record_text(removed, env.journal.kind), end="")
 
 
 @app.command("export")
@@ -589,51 +589,68 @@ def export_command(
     ] = None,
 ) -> None:
     """The whole journal in another format."""
-    if fmt not in ("csv", "jsonl", "toml"):
+    from matlog import transfer
+
+    if fmt not in transfer.EXPORT_FORMATS:
         raise UsageError(f"--format must be csv, jsonl or toml, got {fmt!r}")
     env = _env(ctx)
     contents = env.read_journal()
-    if fmt == "csv":
-        text = journal.export_csv(contents)
-    else:
-        text = journal.serialise(
-            contents.records, "jsonl" if fmt == "jsonl" else "toml", whole_file=True
-        )
+    text = transfer.export_text(contents, fmt, env.journal_path)
     if output is None:
         sys.stdout.write(text)
         return
-    if os.path.realpath(output) == os.path.realpath(env.journal_path):
-        raise UsageError(
-            f"{output} is the journal itself: exporting there would replace it",
-            hint="choose another file with -o, e.g. backup.csv",
-        )
-    from matlog.privatefiles import replace_atomically
-
-    try:
-        # Whole or not at all: a failed export leaves an existing backup as it was.
-        replace_atomically(Path(os.path.realpath(output)), text.encode(), keep_mode=True)
-    except OSError as exc:
-        raise MatlogError(f"cannot write {output}: {exc.strerror}") from None
+    transfer.write_export(text, output, env.journal_path)
     count = len(contents.records)
     print(f"Wrote {plural(count, 'record')} to {output}", file=sys.stderr)
 
 
-@app.command("import", short_help="Merge another journal; records present are skipped.")
+@app.command("import", short_help="Merge other journals: new records added, edits merged.")
 def import_command(
     ctx: typer.Context,
-    file: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="A TOML or JSON Lines journal.", show_default=False),
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="TOML or JSON Lines journals.", show_default=False),
     ],
 ) -> None:
-    """Merge another journal; records already present (same id) are skipped."""
+    """Merge other journals (another device's, a sync-conflict copy, a rescue file).
+
+    Records already present are skipped; one that only adds to the journal's version (ratings
+    given on the other device) is merged into it; one changed on both sides is a conflict:
+    the journal keeps its version and the other is kept in a file for you to pick (exit 1).
+    A rescue file of matlog's own is removed once all its records are in.
+    """
+    from matlog import transfer
+    from matlog.journal.merge import describe
+
     env = _env(ctx)
-    incoming = journal.load_file(file)
     env.read_journal()  # refuses a broken journal, and says so if it is empty
-    # What is present is decided under the journal's lock: two imports at once add once.
-    added = env.append(incoming.records, skip_present=True)
-    skipped = len(incoming.records) - len(added)
-    print(f"Imported {plural(len(added), 'record')} from {file} ({skipped} already present).")
+
+    def done(result: transfer.FileImport) -> None:
+        conflicts = plural(len(result.conflicts), "conflict")
+        print(
+            f"Imported {plural(result.new, 'record')} from {result.path} ({result.present} "
+            f"already present, {result.merged} merged, {conflicts})."
+        )
+        if result.removed:
+            print(f"Removed {result.path} (all its records are in the journal).")
+
+    outcome = transfer.import_files(env.journal, files, done)
+    conflicts = [(r.path, c) for r in outcome.files for c in r.conflicts]
+    for path, conflict in conflicts:
+        print_error(
+            f"{path}:{conflict.incoming.line}: {describe(conflict.incoming)} differs from the "
+            f"journal's in {', '.join(conflict.fields)}; the journal kept its own"
+        )
+    if conflicts:
+        where = [str(p) for p in outcome.kept_in_place]
+        if outcome.conflicts_file is not None:
+            where.insert(0, str(outcome.conflicts_file))
+        raise DataError(
+            f"{plural(len(conflicts), 'conflict')}: the other versions are kept in "
+            + " and ".join(where),
+            hint="edit a record there to hold what to keep from both, then import it again; "
+            "or delete the file to keep the journal's",
+        )
 
 
 @app.command("paths")

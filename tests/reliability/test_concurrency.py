@@ -13,7 +13,8 @@ import pytest
 from rel_util import CET, HERE, figure, scale, sessions, write_journal
 
 from matlog.env import Env
-from matlog.journal import Journal, serialise
+from matlog.journal import Journal, json_line, serialise
+from matlog.records import Session
 
 
 def matlog_command() -> list[str]:
@@ -140,3 +141,38 @@ def test_import_checks_again_under_the_lock(
     assert result.exit_code == 0, result.output
     assert "Imported 0 records" in result.stdout
     assert serialise(Journal(journal_path).read().records, "jsonl") == serialise(incoming, "jsonl")
+
+
+def test_four_imports_of_a_rated_copy_at_once_merge_it_once(tmp_path: Path) -> None:
+    """Ratings given in a sync-conflict copy, imported by four terminals together: each
+    rated session is merged once, in place, and nothing is added twice."""
+    from matlog.lightclass import replace
+
+    path = tmp_path / "journal.toml"
+    base = sessions(40)
+    write_journal(path, base)
+    other = tmp_path / "conflict.jsonl"
+    rated = [
+        replace(r, after={**r.after, "mood": 7}) if isinstance(r, Session) and i % 3 == 0 else r
+        for i, r in enumerate(base)
+    ]
+    incoming = [*rated, *sessions(10, tag="theirs", start=datetime(2021, 1, 1, 22, 0, tzinfo=CET))]
+    write_journal(other, incoming)
+    env = {"MATLOG_JOURNAL": str(path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.Popen(
+            [*matlog_command(), "import", str(other)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    records = Journal(path).read().records
+    assert [r.id for r in records] == [r.id for r in incoming]  # in place, then the new ones
+    assert [json_line(r) for r in records] == [json_line(r) for r in incoming]
+    merged = sum(int(out.split(", ")[1].split()[0]) for out, _ in outputs)
+    assert merged == sum(1 for old, new in zip(base, rated, strict=True) if old is not new)

@@ -20,7 +20,14 @@ from matlog.journal.fields import (
     record_to_dict,
 )
 from matlog.journal.jsonl import json_line
-from matlog.journal.parse import identity, load_file, parse, serialise
+from matlog.journal.parse import (
+    identity,
+    load_file,
+    parse,
+    record_text,
+    serialise,
+    unwritable,
+)
 from matlog.journal.rescue import save_rescue
 from matlog.journal.store import (
     Journal,
@@ -52,10 +59,12 @@ __all__ = [
     "load_file",
     "parse",
     "parse_record_dict",
+    "record_text",
     "record_to_dict",
     "remove_last_session",
     "remove_session",
     "save_rescue",
     "serialise",
     "toml_block",
+    "unwritable",
 ]

@@ -75,6 +75,10 @@ KINDS = ("session", "sleep", "trial")  # the record tables, in the order a parse
 # the config, and a metric dropped from it later must not make the journal unreadable.
 _METRIC_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
+# How deep an unknown field's value may nest (lists and tables). Far beyond any real use,
+# and far below what either format's reader and writer, and the cache, can take.
+MAX_NESTING = 100
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -291,6 +295,47 @@ def _date(item: dict[str, Any], key: str) -> date:
     return value
 
 
+def _extra(item: dict[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """The unknown fields, kept untouched; refused if they could change what a record is."""
+    if "type" in item:
+        # JSON Lines keeps the record's kind under "type": a field of that name would be
+        # written over the kind (or the kind over it), so it cannot be kept untouched.
+        raise _Invalid(
+            "type",
+            "`type` is reserved: it says what a record is (JSON Lines writes it); "
+            "rename this field, e.g. `kind`, or delete it",
+        )
+    extra = {k: v for k, v in item.items() if k not in known}
+    for key, value in extra.items():
+        if nesting(value) > MAX_NESTING:
+            raise _Invalid(
+                key,
+                f"`{key}` is nested too deeply (more than {MAX_NESTING} levels of lists or "
+                "tables) to be a journal field; flatten it or delete it",
+            )
+    return extra
+
+
+def nesting(value: Any) -> int:
+    """How many lists and tables deep `value` goes (0 for a plain value); without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _session(item: dict[str, Any], line: int) -> Session:
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -320,7 +365,7 @@ def _session(item: dict[str, Any], line: int) -> Session:
         note=_optional_str(item, "note"),
         trial=trial,
         condition=condition,  # type: ignore[arg-type]  # checked against CONDITIONS
-        extra={k: v for k, v in item.items() if k not in _SESSION_FIELDS},
+        extra=_extra(item, _SESSION_FIELDS),
         line=line,
     )
 
@@ -331,7 +376,7 @@ def _sleep(item: dict[str, Any], line: int) -> Sleep:
         night=_date(item, "night"),
         rating=_int(item, "rating", RATING_MIN, RATING_MAX),
         note=_optional_str(item, "note"),
-        extra={k: v for k, v in item.items() if k not in _SLEEP_FIELDS},
+        extra=_extra(item, _SLEEP_FIELDS),
         line=line,
     )
 
@@ -398,7 +443,7 @@ def _trial(item: dict[str, Any], line: int) -> Trial:
         seconds=_int(item, "seconds", 1),
         unblinded=_optional_datetime(item, "unblinded"),
         stopped=None if item.get("stopped") is None else _date(item, "stopped"),
-        extra={k: v for k, v in item.items() if k not in TRIAL_FIELDS},
+        extra=_extra(item, TRIAL_FIELDS),
         line=line,
     )
 

@@ -50,6 +50,9 @@ class JsonlFormat:
     def record_end(self, lines: Sequence[bytes], start: int, record: Record) -> int:
         return start + 1
 
+    def cannot_hold(self, record: Record) -> str | None:
+        return None  # JSON holds every value either format reads
+
 
 JSONL = JsonlFormat()
 
@@ -111,6 +114,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def json_line(record: Record) -> str:
     item: dict[str, Any] = {"type": kind_name(record)}
     item.update(record_to_dict(record))
+    item["type"] = kind_name(record)  # the kind is matlog's: no field can change it
     return json.dumps(item, ensure_ascii=False, default=_json_default) + "\n"
 
 

@@ -17,6 +17,7 @@ from matlog.journal.fields import (
     ParseFacts,
     Problem,
     decode,
+    kind_name,
     kind_of,
 )
 from matlog.journal.jsonl import JSONL, json_line
@@ -55,6 +56,10 @@ class Format(Protocol):
         """Index of the first line after `record`, which starts at line index `start`."""
         ...
 
+    def cannot_hold(self, record: Record) -> str | None:
+        """Why this format cannot write `record` (TOML: a JSON null), or None if it can."""
+        ...
+
 
 FORMATS: dict[Kind, Format] = {"toml": TOML, "jsonl": JSONL}
 
@@ -78,6 +83,24 @@ def parse(
 
 def serialise(records: Iterable[Record], kind: Kind, *, whole_file: bool = False) -> str:
     return FORMATS[kind].serialise(records, whole_file=whole_file)
+
+
+def record_text(record: Record, kind: Kind) -> str:
+    """One record as it stands in a file of this kind (ends with a newline)."""
+    return FORMATS[kind].record_text(record)
+
+
+def unwritable(records: Iterable[Record], kind: Kind, source: Path) -> list[Problem]:
+    """A located problem for each record a file of `kind` cannot hold (TOML: a null).
+
+    `source` is the file the records were read from (their `line` is theirs).
+    """
+    fmt = FORMATS[kind]
+    return [
+        Problem(source, r.line, f"{kind_name(r)}: {why}")
+        for r in records
+        if (why := fmt.cannot_hold(r)) is not None
+    ]
 
 
 def identity(record: Record) -> tuple[str, str]:

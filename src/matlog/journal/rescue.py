@@ -6,16 +6,21 @@ record is printed on stderr and saved to a private rescue file that `matlog impo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from matlog import paths
 from matlog.errors import JournalError, JournalWriteError, RecordRescued
-from matlog.journal.parse import serialise
+from matlog.journal.fields import Kind
+from matlog.journal.merge import Conflict, describe
+from matlog.journal.parse import serialise, unwritable
 from matlog.journal.store import Journal, encode_text
+from matlog.journal.toml import TOML_PREAMBLE, toml_block
 from matlog.privatefiles import create_new
 from matlog.records import Record
 
@@ -27,18 +32,83 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
     The name ends in random digits and the file is created new (never through a file or
     link planted there): in a shared temporary folder, nobody can predict or pre-empt it.
     """
-    text = encode_text(serialise(records, "toml", whole_file=True))
+    kind = rescue_kind(records)
+    text = encode_text(serialise(records, kind, whole_file=True))
     # An imported record's id can be any text ("a/b"): keep the file name plain.
     stem = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
+    return _save_new(text, stem, kind, folders)
+
+
+CONFLICTS_HEAD = """\
+# matlog import: the other versions of records the journal has in another form.
+# The journal kept its own version of each (shown in the comment above each record).
+# To keep the journal's: delete this file. To take something from this side, edit a
+# record here so that it holds everything of the journal's version you want kept plus
+# what to add (the rating, the note), then `matlog import` this file: a record that only
+# adds to the journal's is merged, and the file is removed once all of it is in.
+# To replace a value the journal has, change it there with `matlog edit`.
+"""
+
+
+def save_conflicts(conflicts: Sequence[Conflict], folders: Sequence[Path]) -> Path | None:
+    """Keep the incoming versions of conflicting records in a private file `import` takes."""
+    records = [c.incoming for c in conflicts]
+    kind = rescue_kind(records)
+    if kind == "toml":
+        blocks = []
+        for conflict in conflicts:
+            mine = toml_block(conflict.present).rstrip("\n").split("\n")
+            differ = ", ".join(conflict.fields)
+            blocks.append(
+                f"# {describe(conflict.incoming)}: differs in {differ}. The journal has:\n"
+                + "".join(f"#   {line}\n" for line in mine)
+                + toml_block(conflict.incoming)
+            )
+        text = CONFLICTS_HEAD + TOML_PREAMBLE.split("\n", 2)[2] + "\n" + "\n".join(blocks)
+    else:
+        text = serialise(records, kind, whole_file=True)
+    stem = "conflicts-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
+    return _save_new(encode_text(text), stem, kind, folders)
+
+
+def _save_new(data: bytes, stem: str, kind: Kind, folders: Sequence[Path]) -> Path | None:
     for folder in folders:
-        path = folder / f"{stem}-{os.urandom(4).hex()}.toml"
+        path = folder / f"{stem}-{os.urandom(4).hex()}.{kind}"
         try:
             paths.ensure_private_dir(folder)
-            create_new(path, text)
+            create_new(path, data)
         except OSError:
             continue
         return path
     return None
+
+
+def is_leftover(path: Path) -> bool:
+    """Whether `path` is a rescue or conflicts file of matlog's own, in a rescue folder.
+
+    Only those are removed by `import` once all their records are in: a regular file (not a
+    link), the user's own, named `rescued-*` or `conflicts-*`, `.toml` or `.jsonl`.
+    """
+    if not re.fullmatch(r"(rescued|conflicts)-.*\.(toml|jsonl)", path.name):
+        return False
+    try:
+        info = os.lstat(path)
+        folder = os.stat(path.parent)
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    for rescue in rescue_folders():
+        with contextlib.suppress(OSError):
+            theirs = os.stat(rescue)
+            if (theirs.st_dev, theirs.st_ino) == (folder.st_dev, folder.st_ino):
+                return True
+    return False
+
+
+def rescue_kind(records: Sequence[Record]) -> Kind:
+    """TOML, readable by hand; JSON Lines for records TOML cannot hold (a JSON null)."""
+    return "jsonl" if unwritable(records, "toml", Path("record")) else "toml"
 
 
 def rescue_folders() -> list[Path]:
@@ -58,7 +128,7 @@ def append_or_rescue(
         return journal.append(records, skip_present=skip_present)
     except (JournalWriteError, JournalError) as exc:
         saved = save_rescue(records, rescue_folders())
-        print(serialise(records, "toml"), file=sys.stderr)
+        print(serialise(records, rescue_kind(records)), file=sys.stderr)
         where = f"saved to {saved}" if saved else "printed above (copy it somewhere safe)"
         raise RecordRescued(
             f"{exc.message}. The record was not lost: it is {where}",

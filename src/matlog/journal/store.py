@@ -27,7 +27,8 @@ from matlog.journal import cache
 from matlog.journal.cache import Folder
 from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
 from matlog.journal.jsonl import json_line
-from matlog.journal.parse import FORMATS, identity, parse, serialise
+from matlog.journal.merge import MergePlan, plan_merge
+from matlog.journal.parse import FORMATS, identity, parse, serialise, unwritable
 from matlog.lightclass import dataclass, replace
 from matlog.privatefiles import fsync_dir, replace_atomically
 from matlog.records import Record, Session
@@ -153,6 +154,11 @@ class Journal:
         """
         if not records:
             return []
+        if problems := unwritable(records, self.kind, self.path):
+            raise JournalError(
+                f"{self.path} cannot take this record: {problems[0].message}",
+                hint="nothing was written",
+            )
         record_text = serialise(records, self.kind)
         try:
             with self.locked() as made_folder:
@@ -162,6 +168,54 @@ class Journal:
         if created:
             self.created = Created(made_folder)
         return added
+
+    def merge(self, records: Sequence[Record]) -> MergePlan:
+        """Import `records`: add the new ones, merge additions, leave conflicts (`merge`).
+
+        Decided under the lock. Merges replace the journal's records in place (the rest of
+        the file byte for byte), checked by parsing the result before the atomic replace;
+        new records are then appended as `append` does. Returns what was decided.
+        """
+        if problems := unwritable(records, self.kind, self.path):
+            raise JournalError(
+                f"{self.path} cannot take this record: {problems[0].message}",
+                hint="nothing was written",
+            )
+        created = False
+        try:
+            with self.locked() as made_folder:
+                data = self._read_bytes() or b""
+                contents, problems = self._parse(data) if data else (Contents(), [])
+                raise_first(problems)
+                plan = plan_merge(contents, records)
+                if plan.merged:
+                    self._replace_records(data, contents, plan.merged)
+                if plan.new:
+                    _, created = self._append_locked(
+                        plan.new, serialise(plan.new, self.kind), False
+                    )
+        except JournalWriteError as exc:
+            raise JournalWriteError(exc.message, serialise(records, self.kind), exc.hint) from None
+        if created:
+            self.created = Created(made_folder)
+        return plan
+
+    def _replace_records(
+        self, data: bytes, contents: Contents, changes: Sequence[tuple[Record, Record]]
+    ) -> None:
+        """Put each (old, new) pair's new record where its old one stands, checked first."""
+        new_data = data
+        for old, new in sorted(changes, key=lambda pair: pair[0].line, reverse=True):
+            new_data = self._splice(new_data, old, new)  # from the bottom: lines above stay
+        replaced = {id(old): new for old, new in changes}
+        expected = [replaced.get(id(r), r) for r in contents.records]
+        after, problems = parse(new_data, self.path, self.kind)
+        if problems or [json_line(r) for r in after.records] != [json_line(r) for r in expected]:
+            raise JournalError(
+                f"could not merge into {self.path} safely; nothing was written",
+                hint="add the other device's ratings by hand with `matlog edit`",
+            )
+        self._replace_bytes(new_data)
 
     def _append_locked(
         self, records: Sequence[Record], record_text: str, skip_present: bool

@@ -84,8 +84,32 @@ class TomlFormat:
             end -= 1
         return end
 
+    def cannot_hold(self, record: Record) -> str | None:
+        """Why `record` cannot be written as TOML (a JSON null in an unknown field), or None."""
+        for key, value in record.extra.items():
+            if (where := _null_in(value, key)) is not None:
+                return f"`{where}` is null, which TOML cannot hold (it has no null)"
+        return None
+
 
 TOML = TomlFormat()
+
+
+def _null_in(value: Any, where: str) -> str | None:
+    """The path of the first null in `value` (`meta.x`, `list[1]`), or None."""
+    if value is None:
+        return where
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = ((f"{where}.{k}", v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for path, child in items:  # nesting is bounded (`fields.MAX_NESTING`): recursion is safe
+        if (found := _null_in(child, path)) is not None:
+            return found
+    return None
+
 
 _TAIL_HEADER = re.compile(
     rb"[ \t]*\[\[[ \t]*(?:session|sleep|trial)[ \t]*\]\][ \t]*(?:#[^\n]*)?\r?"
