@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from matlog.env import Env
     from matlog.plan import Advice
     from matlog.records import Session
+    from matlog.stats import StatsJson
 
 
 # Commands that must not stop to offer a rating: they change or inspect the journal itself.
@@ -78,7 +79,7 @@ def stats(
     last: str | None = None,
     tags: Sequence[str] = (),
     area: str | None = None,
-) -> dict[str, Any]:
+) -> StatsJson:
     from matlog import stats as stats_module
 
     config = env.config

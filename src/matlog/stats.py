@@ -14,13 +14,13 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from matlog.config import Better, Config
 from matlog.errors import UsageError
 from matlog.lightclass import dataclass
 from matlog.plan import Ladder, advise
-from matlog.records import ENDINGS, Session, Sleep
+from matlog.records import ENDINGS, Ended, Session, Sleep
 from matlog.tdist import t_critical
 
 if TYPE_CHECKING:
@@ -54,6 +54,79 @@ def day_of(moment: datetime, day_starts: time) -> date:
 # Filters
 
 
+# ---------------------------------------------------------------------------------------
+# The `stats --json` contract (SPEC.md "stats --json", then the extras the screen draws):
+# `summary` builds it, `stats_display` reads it, `--json` prints it.
+
+
+class ChangeJson(TypedDict):
+    n: int
+    before_mean: float | None
+    after_mean: float | None
+    change_mean: float | None
+    change_ci95: list[float] | None  # [low, high]; None below n = 2
+    improved_share: float | None
+
+
+class MetricJson(ChangeJson):
+    better: str | None  # "lower" or "higher"
+
+
+class MeanJson(TypedDict):
+    n: int
+    mean: float | None
+
+
+class SleepJson(TypedDict):
+    with_session: MeanJson
+    without_session: MeanJson
+
+
+class StreakJson(TypedDict):
+    current_days: int
+    longest_days: int
+
+
+class PlanJson(TypedDict):
+    next_seconds: int
+
+
+class FiltersJson(TypedDict):
+    since: str | None
+    until: str | None
+    last: str | None
+    tags: list[str]
+    area: str | None
+
+
+class RecentJson(TypedDict):
+    seconds: list[int]  # the last sessions' lengths, oldest first
+    change: dict[str, list[int | None]]  # per metric, after − before (None: not both)
+    per_day_28: list[int]  # sessions on each of the last 28 days, oldest first
+
+
+class StatsJson(TypedDict):
+    sessions: int
+    total_seconds: int
+    mean_seconds: float | None
+    ended: dict[Ended, int]
+    first: str | None
+    last: str | None
+    streak: StreakJson
+    per_week: float
+    metrics: dict[str, MetricJson]
+    sleep: SleepJson
+    plan: PlanJson
+    # Extras beyond SPEC.md's list: what the display draws, and what was asked for.
+    journal_sessions: int
+    control_sessions: int
+    days_with_session: int
+    comparisons: dict[str, dict[str, Any]]
+    recent: RecentJson
+    filters: FiltersJson
+    today: str
+
+
 @dataclass(frozen=True)
 class Filters:
     since: date | None = None  # inclusive, on session days
@@ -62,7 +135,7 @@ class Filters:
     area: str | None = None
     last: str | None = None  # "30d" or "12w" (tidied), only to echo it back
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FiltersJson:
         return {
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
@@ -341,15 +414,17 @@ class Fold:
                     total = self.group_sums[dimension, label, name] = [0] * 7
                 add_sums(total, sums)
 
-    def summary(self, config: Config, now: datetime, next_seconds: int) -> dict[str, Any]:
+    def summary(self, config: Config, now: datetime, next_seconds: int) -> StatsJson:
         """Everything `matlog stats --json` prints (SPEC.md "stats --json", plus extras)."""
         today = (now - self.shift).toordinal()
         found = {name for dimension, _, name in self.group_sums if dimension == "all"}
         names = [*config.metrics, *sorted(found - set(config.metrics))]
         overall = {name: self.group_sums.get(("all", "", name), [0] * 7) for name in names}
         metrics = {
-            name: _change_json(from_sums(overall[name], config.metrics.get(name)))
-            | {"better": config.metrics.get(name)}
+            name: MetricJson(
+                **_change_json(from_sums(overall[name], config.metrics.get(name))),
+                better=config.metrics.get(name),
+            )
             for name in names
         }
         per_day = self.per_day
@@ -378,7 +453,7 @@ class Fold:
             "today": date.fromordinal(today).isoformat(),
         }
 
-    def _sleep(self) -> dict[str, dict[str, Any]]:
+    def _sleep(self) -> SleepJson:
         """Sleep on nights after a (selected) session vs nights with no session at all.
 
         With a tag or area filter, nights that had only other sessions are in neither group.
@@ -502,7 +577,7 @@ class StatsFolder:
 
 def report(
     journal: Journal, config: Config, now: datetime, filters: Filters | None = None
-) -> dict[str, Any]:
+) -> StatsJson:
     """`compute` for the journal, through the stats cache: a journal of a decade costs its
     appended tail, not its length (filtered too: see `StatsFolder`)."""
     folder = StatsFolder(config, filters)
@@ -520,20 +595,20 @@ def compute(
     config: Config,
     now: datetime,
     filters: Filters | None = None,
-) -> dict[str, Any]:
+) -> StatsJson:
     """Everything `matlog stats --json` prints, from records (the plan from all sessions)."""
     fold = Fold(config.day_starts, filters)
     fold.add(sessions, sleeps)
     return fold.summary(config, now, advise(sessions, config.plan, now).next_seconds)
 
 
-def _change_json(change: Change) -> dict[str, Any]:
+def _change_json(change: Change) -> ChangeJson:
     return {
         "n": change.n,
         "before_mean": _round(change.before_mean),
         "after_mean": _round(change.after_mean),
         "change_mean": _round(change.change_mean),
-        "change_ci95": [_round(v) for v in change.change_ci95] if change.change_ci95 else None,
+        "change_ci95": [round(v, 3) for v in change.change_ci95] if change.change_ci95 else None,
         "improved_share": _round(change.improved_share),
     }
 
@@ -623,7 +698,7 @@ def _length_split(by_minutes: dict[int, int]) -> int | None:
     return None  # pragma: no cover - the loop always reaches half
 
 
-def _recent(latest: list[End], names: list[str], window: list[int]) -> dict[str, Any]:
+def _recent(latest: list[End], names: list[str], window: list[int]) -> RecentJson:
     """The last RECENT sessions, oldest first, for the sparklines; and sessions per day."""
     return {
         "seconds": [end[2] for end in latest],

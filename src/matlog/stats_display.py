@@ -13,7 +13,6 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -22,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from matlog.durations import format_duration
-from matlog.stats import MIN_N
+from matlog.stats import MIN_N, FiltersJson, MeanJson, MetricJson, StatsJson
 from matlog.words import plural
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -37,7 +36,7 @@ CAVEAT = (
 )
 
 
-def show(console: Console, stats: dict[str, Any], journal_path: Path) -> None:
+def show(console: Console, stats: StatsJson, journal_path: Path) -> None:
     _plain_if_no_color(console).print(render(stats, journal_path, width=console.width))
 
 
@@ -54,7 +53,7 @@ def _plain_if_no_color(console: Console) -> Console:
     return console
 
 
-def render(stats: dict[str, Any], journal_path: Path, width: int = 80) -> RenderableType:
+def render(stats: StatsJson, journal_path: Path, width: int = 80) -> RenderableType:
     count = stats["sessions"]
     if count == 0:
         return _nothing_yet(stats, journal_path)
@@ -83,7 +82,7 @@ def render(stats: dict[str, Any], journal_path: Path, width: int = 80) -> Render
     return Group(*parts)
 
 
-def _nothing_yet(stats: dict[str, Any], journal_path: Path) -> Text:
+def _nothing_yet(stats: StatsJson, journal_path: Path) -> Text:
     if stats["filters"] and _filter_words(stats["filters"]):
         return Text.assemble(
             ("No sessions match", "bold"),
@@ -101,8 +100,9 @@ def _nothing_yet(stats: dict[str, Any], journal_path: Path) -> Text:
 # The summary lines
 
 
-def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
+def _summary(stats: StatsJson, journal_path: Path) -> Group:
     count = stats["sessions"]
+    assert stats["first"] is not None and stats["last"] is not None  # sessions > 0 here
     first = datetime.fromisoformat(stats["first"])
     last = datetime.fromisoformat(stats["last"])
     span = (
@@ -117,9 +117,8 @@ def _summary(stats: dict[str, Any], journal_path: Path) -> Group:
     seconds = stats["total_seconds"]
     # Whole minutes are enough for hours on the mat; under an hour, say it exactly.
     total = format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
-    lines.append(
-        _indent(Text(f"{total} on the mat, {format_duration(stats['mean_seconds'])} on average"))
-    )
+    mean = format_duration(stats["mean_seconds"] or 0)
+    lines.append(_indent(Text(f"{total} on the mat, {mean} on average")))
     endings = ", ".join(f"{n} {name}" for name, n in stats["ended"].items() if n)
     lines.append(_indent(Text(f"ended: {endings}")))
     control = stats.get("control_sessions", 0)
@@ -163,10 +162,10 @@ def _indent(text: Text) -> Padding:
     return Padding(text, (0, 0, 0, 2), expand=False)
 
 
-def _filter_words(filters: dict[str, Any]) -> str:
+def _filter_words(filters: FiltersJson) -> str:
     words = []
-    if filters.get("last"):
-        last = filters["last"]  # "30d" or "12w"
+    last = filters["last"]  # "30d" or "12w"
+    if last:
         unit = "week" if last.endswith("w") else "day"
         words.append(f"in the last {plural(int(last[:-1]), unit)} (since {filters['since']})")
     elif filters.get("since"):
@@ -184,12 +183,12 @@ def _filter_words(filters: dict[str, Any]) -> str:
 # Metrics
 
 
-def verdict(metric: dict[str, Any]) -> tuple[str, str]:
+def verdict(metric: MetricJson) -> tuple[str, str]:
     """A few words on a metric's change, and a style; never more than the numbers say."""
-    n = metric["n"]
-    if n < MIN_N:
+    n, interval = metric["n"], metric["change_ci95"]
+    if n < MIN_N or interval is None:
         return f"too little data (n={n})", "dim"
-    low, high = metric["change_ci95"]
+    low, high = interval
     if low <= 0 <= high:
         return "no clear change", ""
     arrow = "↓" if high < 0 else "↑"
@@ -200,13 +199,12 @@ def verdict(metric: dict[str, Any]) -> tuple[str, str]:
     return f"{arrow} {'better' if good else 'worse'}", "green" if good else "red"
 
 
-def sentence(name: str, metric: dict[str, Any]) -> str:
+def sentence(name: str, metric: MetricJson) -> str:
     """ "pain fell by 2.1 points on average (95% CI 1.4 to 2.8, n=24)" and its kin."""
-    n = metric["n"]
-    if n < MIN_N:
+    n, mean, interval = metric["n"], metric["change_mean"], metric["change_ci95"]
+    if n < MIN_N or mean is None or interval is None:
         return f"{name}: too little data (n={n})"
-    mean = metric["change_mean"]
-    low, high = metric["change_ci95"]
+    low, high = interval
     if low <= 0 <= high:
         return (
             f"{name}: no clear change ({_signed(mean)} on average, "
@@ -225,7 +223,7 @@ def sentence(name: str, metric: dict[str, Any]) -> str:
     return text
 
 
-def _metric_table(stats: dict[str, Any], width: int = 80) -> Table:
+def _metric_table(stats: StatsJson, width: int = 80) -> Table:
     """One row per rating. Numbers are never cut and never wrap: a narrow terminal drops
     columns instead (the sentences below the table say the same), so n and the verdict stay
     whole: before→after goes first, then "moved the better way", then the interval."""
@@ -276,7 +274,7 @@ def _widest_that_fits(tables: Sequence[Table], width: int) -> Table:
     return next((table for table in tables if _fits(table, width)), tables[-1])
 
 
-def _metric_sentences(stats: dict[str, Any]) -> list[Padding]:
+def _metric_sentences(stats: StatsJson) -> list[Padding]:
     return [
         _indent(Text(f"{sentence(name, m)}."))
         for name, m in stats["metrics"].items()
@@ -306,7 +304,7 @@ def sparkline(values: Sequence[float | None]) -> str:
     return "".join(out)
 
 
-def _sparklines(stats: dict[str, Any], width: int = 80, keep: int | None = None) -> Group:
+def _sparklines(stats: StatsJson, width: int = 80, keep: int | None = None) -> Group:
     """Duration and each rating's change, one bar per session. A taller bar is always the
     better way: a change in a lower-is-better rating (pain, stress) is drawn upside down, so
     a fall stands tall; a rating with no better direction says so on its line.
@@ -327,7 +325,8 @@ def _sparklines(stats: dict[str, Any], width: int = 80, keep: int | None = None)
         present = [c for c in changes if c is not None]
         if len(present) < 2:
             continue
-        better = stats["metrics"].get(name, {}).get("better")
+        metric = stats["metrics"].get(name)
+        better = metric["better"] if metric else None
         label = f"{name} change"
         if better == "lower":
             falls.append(name)
@@ -371,7 +370,7 @@ def _and(names: Sequence[str]) -> str:
 # Sleep and comparisons
 
 
-def _sleep_line(stats: dict[str, Any]) -> Text:
+def _sleep_line(stats: StatsJson) -> Text:
     with_s, without = stats["sleep"]["with_session"], stats["sleep"]["without_session"]
     if not with_s["n"] and not without["n"]:
         return Text("Sleep: no nights rated yet (`matlog sleep 7` in the morning).")
@@ -385,7 +384,7 @@ def _sleep_line(stats: dict[str, Any]) -> Text:
     return Text(line)
 
 
-def _mean_n(group: dict[str, Any]) -> str:
+def _mean_n(group: MeanJson) -> str:
     mean = "–" if group["mean"] is None else _num(group["mean"])
     return f"{mean} (n={group['n']})"
 
@@ -393,7 +392,7 @@ def _mean_n(group: dict[str, Any]) -> str:
 COMPARISON_TITLE = "Mean change by group (n: sessions; in brackets: those with both ratings)"
 
 
-def _comparison_tables(stats: dict[str, Any], names: list[str], width: int = 80) -> Group:
+def _comparison_tables(stats: StatsJson, names: list[str], width: int = 80) -> Group:
     """Groups side by side, for the ratings with enough data overall to compare at all.
 
     Never a number cut and never n dropped: a narrow terminal loses the mean duration
@@ -426,7 +425,7 @@ def _fits(table: Table, width: int) -> bool:
 
 
 def _comparison_table(
-    stats: dict[str, Any], names: list[str], with_time: bool = True, by_column: bool = True
+    stats: StatsJson, names: list[str], with_time: bool = True, by_column: bool = True
 ) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     if by_column:
@@ -465,11 +464,13 @@ def _comparison_table(
 # Numbers as words
 
 
-def _num(value: float) -> str:
-    return f"{value:.1f}"
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
-def _signed(value: float) -> str:
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "–"
     text = f"{value:+.1f}"
     if text in ("+0.0", "-0.0"):
         return "0.0"
