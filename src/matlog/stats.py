@@ -26,7 +26,7 @@ from matlog.tdist import t_critical
 if TYPE_CHECKING:
     from matlog.journal import Contents, Journal
 
-FOLD_FORMAT = 3  # the shape of `Fold.to_state`; change it when the shape changes
+FOLD_FORMAT = 4  # the shape of `Fold.to_state`; change it when the shape changes
 MIN_N = 5  # below this many pairs the display says "too little data" (JSON keeps the numbers)
 RECENT = 30  # sessions in the sparklines
 WINDOW_DAYS = 28  # per_week looks back this far
@@ -196,8 +196,11 @@ Meta = tuple[str | None, str | None, str | None, tuple[str, ...], int]
 Tally = dict[tuple[int, str, int, int], int]
 # (index of the labels in `metas`, metric) -> the sums of its pairs.
 SumsBy = dict[tuple[int, str], Sums]
-# The first session and the most recent ones: (UTC timestamp, started, seconds, before, after).
-End = tuple[float, str, int, dict[str, int], dict[str, int]]
+# The first session and the most recent ones: (UTC timestamp, line in the file, started,
+# seconds, before, after). Sessions are ordered by (timestamp, line): a total order, the same
+# whether a journal is folded at once (no cache) or prefix then tail (warm), however many
+# sessions share one second.
+End = tuple[float, int, str, int, dict[str, int], dict[str, int]]
 
 
 class Fold:
@@ -246,7 +249,7 @@ class Fold:
         meta_seconds: list[int] = []
         # Only sessions later than the RECENT-th latest so far can be recent.
         latest: list[End] = []
-        floor = self.recent[0][0] if len(self.recent) >= RECENT else -math.inf
+        floor = self.recent[0][:2] if len(self.recent) >= RECENT else (-math.inf, 0)
         first_ts = self.first[0] if self.first else math.inf
         # The one pass over every session: keep it lean, it is most of the time on big journals.
         # Plain dicts with .get, not Counter: Counter's __missing__ is Python code, 4x slower.
@@ -267,14 +270,14 @@ class Fold:
             seconds = s.actual_seconds
             self.total_seconds += seconds
             stamp = s.started.timestamp()
-            if stamp > floor:
-                latest.append((stamp, s.started.isoformat(), seconds, s.before, s.after))
+            if stamp >= floor[0] and (stamp, s.line) > floor:
+                latest.append((stamp, s.line, s.started.isoformat(), seconds, s.before, s.after))
                 if len(latest) >= 4 * RECENT:
-                    latest = sorted(latest, key=_stamp)[-RECENT:]
-                    floor = latest[0][0]
-            if stamp < first_ts:
+                    latest = sorted(latest, key=_order)[-RECENT:]
+                    floor = latest[0][:2]
+            if stamp < first_ts:  # of equal ones, the first in the file
                 first_ts = stamp
-                self.first = (stamp, s.started.isoformat(), seconds, s.before, s.after)
+                self.first = (stamp, s.line, s.started.isoformat(), seconds, s.before, s.after)
             meta = (s.layer, s.surface, s.area, tuple(s.tags), seconds // 60)
             index = meta_index.get(meta)
             if index is None:
@@ -291,7 +294,7 @@ class Fold:
                     if later is not None:
                         key = (index, name, value, later)
                         tally[key] = tally.get(key, 0) + 1
-        self.recent = sorted(self.recent + latest, key=_stamp)[-RECENT:]
+        self.recent = sorted(self.recent + latest, key=_order)[-RECENT:]
         self._add_groups(metas, meta_sessions, meta_seconds, tally)
         # A night rated twice counts once, with its latest rating in the file.
         for sleep in sorted(sleeps, key=attrgetter("line")):
@@ -350,8 +353,8 @@ class Fold:
             "total_seconds": self.total_seconds,
             "mean_seconds": _round(self.total_seconds / count) if count else None,
             "ended": dict(self.ended),
-            "first": self.first[1] if self.first else None,
-            "last": self.recent[-1][1] if self.recent else None,
+            "first": self.first[2] if self.first else None,
+            "last": self.recent[-1][2] if self.recent else None,
             "streak": {"current_days": current, "longest_days": longest},
             "per_week": sum(window) / (WINDOW_DAYS / 7),
             "metrics": metrics,
@@ -481,8 +484,8 @@ def report(
     return compute(contents.sessions, contents.sleeps, config, now, filters)
 
 
-def _stamp(end: End) -> float:
-    return end[0]
+def _order(end: End) -> tuple[float, int]:
+    return end[0], end[1]
 
 
 def compute(
@@ -597,11 +600,11 @@ def _length_split(by_minutes: dict[int, int]) -> int | None:
 def _recent(latest: list[End], names: list[str], window: list[int]) -> dict[str, Any]:
     """The last RECENT sessions, oldest first, for the sparklines; and sessions per day."""
     return {
-        "seconds": [end[2] for end in latest],
+        "seconds": [end[3] for end in latest],
         "change": {
             name: [
                 after[name] - before[name] if name in before and name in after else None
-                for _, _, _, before, after in latest
+                for _, _, _, _, before, after in latest
             ]
             for name in names
         },
