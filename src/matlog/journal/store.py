@@ -25,7 +25,7 @@ from matlog import paths
 from matlog.errors import JournalError, JournalWriteError
 from matlog.journal import cache
 from matlog.journal.cache import Folder
-from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
+from matlog.journal.fields import Contents, Kind, Problem, kind_name, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.parse import FORMATS, identity, parse, serialise
 from matlog.lightclass import replace
@@ -173,6 +173,7 @@ class Journal:
                 if not records:
                     return []
             chunk = encode_text(self._chunk_to_append(data, records))
+            self._check_reads_back(data, chunk, records, known)
             try:
                 written = os.write(fd, chunk)
                 if written != len(chunk):
@@ -194,6 +195,42 @@ class Journal:
                 with contextlib.suppress(OSError):
                     target.unlink()
         return list(records)
+
+    def _check_reads_back(
+        self, data: bytes, chunk: bytes, records: Sequence[Record], known: cache.Known
+    ) -> None:
+        """Refuse (JournalError, nothing written) an append the reader would not take back.
+
+        Two checks. The chunk alone must parse to exactly `records` (cheap: only the new
+        text): a value the format cannot hold never reaches the file. And the file must be
+        able to take it: the cache's proof says so for a journal that ends with a newline
+        and whose `session`/`sleep` are `[[...]]` tables (`ParseFacts.appendable`); any
+        other journal (`session = [...]` inline, no final newline) is parsed whole with the
+        chunk added, which must give its records and then `records`.
+        """
+        expected = [encode_text(json_line(r)).decode("utf-8") for r in records]
+        alone, problems = parse(chunk, self.path, self.kind)
+        if problems or [json_line(r) for r in alone.records] != expected:
+            why = problems[0].message if problems else "it reads back different"
+            raise JournalError(
+                f"the record would not read back as written ({why}); nothing was written "
+                f"to {self.path}",
+                hint="please report this as a matlog bug",
+            )
+        if not data.strip() or (known.entry is not None and known.entry.appendable):
+            return
+        before, _ = parse(data, self.path, self.kind)
+        after, problems = parse(data + chunk, self.path, self.kind)
+        got = [json_line(r) for r in after.records]
+        if problems or got[len(before.records) :] != expected:
+            names = sorted({kind_name(r) for r in records})
+            blocks = " or ".join(f"[[{name}]]" for name in names)
+            raise JournalError(
+                f"{self.path} cannot take a new {blocks} block after what it holds "
+                f"(e.g. `{names[0]} = [...]` written inline, or a [{names[0]}] table); "
+                "nothing was written",
+                hint=f"write each {names[0]} as a [[{names[0]}]] table with `matlog edit`",
+            )
 
     def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
         text = FORMATS[self.kind].chunk_to_append(data, records)
