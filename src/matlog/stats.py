@@ -96,7 +96,12 @@ def parse_filters(
         if count < 1:
             raise UsageError(f"--last {last!r} is not a number of days or weeks", hint=_LAST_HINT)
         days = count * 7 if m and m[2] == "w" else count
-        since_day = today - timedelta(days=days - 1)  # the last 30 days include today
+        try:
+            since_day = today - timedelta(days=days - 1)  # the last 30 days include today
+        except OverflowError:  # before the year 1 (or more days than timedelta holds)
+            raise UsageError(
+                f"--last {last!r} reaches back before the calendar's first day", hint=_LAST_HINT
+            ) from None
     if since_day and until_day and since_day > until_day:
         raise UsageError(f"--since {since_day} is after --until {until_day}")
     clean_tags = tuple(t.strip().lstrip("#") for t in tags)

@@ -17,6 +17,7 @@ import errno
 import fcntl
 import glob
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -54,9 +55,10 @@ class Journal:
     def is_blank(self) -> bool:
         """The file exists and holds nothing at all (see `Contents.blank`)."""
         try:
-            return self.path.stat().st_size == 0
+            info = self.path.stat()
         except OSError:
             return False
+        return stat.S_ISREG(info.st_mode) and info.st_size == 0  # /dev/null is no empty file
 
     def fold(self, folder: Folder[T]) -> T | None:
         """`folder`'s summary of every record (None: no journal yet), kept in the cache.
@@ -82,17 +84,21 @@ class Journal:
         return parse(data, self.path, self.kind)[1]
 
     def _read_bytes(self) -> bytes | None:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        # It changes nothing for a regular file, and nothing else is read (see `_regular`).
         try:
-            return self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
-            raise JournalError(
-                f"{self.path} is a folder, not a journal file",
-                hint="point MATLOG_JOURNAL or --journal at a file",
-            ) from None
         except OSError as exc:
             raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+        try:
+            _regular(fd, self.path)
+            return _read_fd(fd)
+        except OSError as exc:
+            raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
 
     # -- writing --------------------------------------------------------------------
 
@@ -109,6 +115,13 @@ class Journal:
         blocks the next one; the lock file itself is empty and harmless.
         """
         target = self.real_path
+        # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
+        with contextlib.suppress(OSError):
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                _regular(fd, self.path)
+            finally:
+                os.close(fd)
         try:
             paths.ensure_private_dir(target.parent)
             fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -154,11 +167,12 @@ class Journal:
         target = self.real_path
         existed = os.path.lexists(target)
         try:
-            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
         except OSError as exc:
             raise _write_error(self.path, exc) from None
         done = False
         try:
+            _regular(fd, self.path)
             try:
                 data = _read_fd(fd)
             except OSError as exc:
@@ -376,6 +390,30 @@ def remove_session(
         return contents, None, None
 
     return change
+
+
+def _regular(fd: int, path: Path) -> None:
+    """A JournalError unless `fd` is a regular file (a symlink to one is fine: it was followed).
+
+    A device (/dev/zero never ends), a FIFO (it waits for a writer) or a socket is no journal:
+    refused before a byte is read or written.
+    """
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise JournalError(
+            f"{path} is a folder, not a journal file",
+            hint="point MATLOG_JOURNAL or --journal at a file",
+        )
+    what = (
+        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
+        stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+    )  # fmt: skip
+    raise JournalError(
+        f"{path} is not a regular file ({what}); matlog reads and writes only a plain file",
+        hint="point MATLOG_JOURNAL or --journal at a file",
+    )
 
 
 def _read_fd(fd: int) -> bytes:
