@@ -22,11 +22,12 @@ from matlog.lightclass import dataclass
 from matlog.plan import Ladder, advise
 from matlog.records import ENDINGS, Session, Sleep
 from matlog.tdist import t_critical
+from matlog.text import nfc
 
 if TYPE_CHECKING:
     from matlog.journal import Contents, Journal
 
-FOLD_FORMAT = 4  # the shape of `Fold.to_state`; change it when the shape changes
+FOLD_FORMAT = 5  # the shape of `Fold.to_state`; change it when the shape changes
 MIN_N = 5  # below this many pairs the display says "too little data" (JSON keeps the numbers)
 RECENT = 30  # sessions in the sparklines
 WINDOW_DAYS = 28  # per_week looks back this far
@@ -104,12 +105,12 @@ def parse_filters(
             ) from None
     if since_day and until_day and since_day > until_day:
         raise UsageError(f"--since {since_day} is after --until {until_day}")
-    clean_tags = tuple(t.strip().lstrip("#") for t in tags)
+    clean_tags = tuple(nfc(t.strip().lstrip("#")) for t in tags)
     if any(not t for t in clean_tags):
         raise UsageError("--tag must not be empty")
     if area is not None and not area.strip():
         raise UsageError("--area must not be empty")
-    return Filters(since_day, until_day, clean_tags, area.strip() if area else None, last)
+    return Filters(since_day, until_day, clean_tags, nfc(area.strip()) if area else None, last)
 
 
 def _parse_date(text: str | None, option: str) -> date | None:
@@ -242,8 +243,9 @@ class Fold:
         filters, shift = self.filters, self.shift
         since = filters.since.toordinal() if filters.since else None
         until = filters.until.toordinal() if filters.until else None
-        want_tags = {t.casefold() for t in filters.tags}
-        want_area = filters.area.casefold() if filters.area else None
+        # Compared in one form (NFC, see `text`), as grouped: old records may hold another.
+        want_tags = {nfc(t).casefold() for t in filters.tags}
+        want_area = nfc(filters.area).casefold() if filters.area else None
         narrowed = self.narrowed
         per_day, ended = self.per_day, self.ended
         tally: Tally = {}  # counted here, then added to `sums`: a dict per pair is cheapest
@@ -265,9 +267,9 @@ class Fold:
                 continue
             if narrowed:
                 self.days_in_range.add(day)
-            if want_area is not None and (s.area or "").casefold() != want_area:
+            if want_area is not None and nfc(s.area or "").casefold() != want_area:
                 continue
-            if want_tags and not any(t.casefold() in want_tags for t in s.tags):
+            if want_tags and not any(nfc(t).casefold() in want_tags for t in s.tags):
                 continue
             self.count += 1
             per_day[day] = per_day.get(day, 0) + 1
@@ -275,24 +277,29 @@ class Fold:
             seconds = s.actual_seconds
             self.total_seconds += seconds
             stamp = s.started.timestamp()
+            before, after = s.before, s.after
+            if not ("".join(before) + "".join(after)).isascii():
+                before = {nfc(k): v for k, v in before.items()}
+                after = {nfc(k): v for k, v in after.items()}
             if stamp >= floor[0] and (stamp, s.line) > floor:
-                latest.append((stamp, s.line, s.started.isoformat(), seconds, s.before, s.after))
+                latest.append((stamp, s.line, s.started.isoformat(), seconds, before, after))
                 if len(latest) >= 4 * RECENT:
                     latest = sorted(latest, key=_order)[-RECENT:]
                     floor = latest[0][:2]
             if stamp < first_ts:  # of equal ones, the first in the file
                 first_ts = stamp
-                self.first = (stamp, s.line, s.started.isoformat(), seconds, s.before, s.after)
+                self.first = (stamp, s.line, s.started.isoformat(), seconds, before, after)
             meta = (s.layer, s.surface, s.area, tuple(s.tags), seconds // 60)
             index = meta_index.get(meta)
             if index is None:
                 index = meta_index[meta] = len(metas)
-                metas.append(meta)
+                # Grouped in one form: `café` in NFC and in NFD is one tag, one area.
+                area = nfc(s.area) if s.area is not None else None
+                metas.append((s.layer, s.surface, area, tuple(map(nfc, s.tags)), seconds // 60))
                 meta_sessions.append(0)
                 meta_seconds.append(0)
             meta_sessions[index] += 1
             meta_seconds[index] += seconds
-            before, after = s.before, s.after
             if before and after:
                 for name, value in before.items():
                     later = after.get(name)
