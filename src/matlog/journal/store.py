@@ -18,6 +18,7 @@ import fcntl
 import glob
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -318,6 +319,13 @@ class Journal:
     def _replace_bytes(self, data: bytes) -> None:
         target = self.real_path
         try:
+            links = os.stat(target).st_nlink
+        except OSError:
+            links = 1
+        if links > 1:
+            self._rewrite_in_place(target, data, links)
+            return
+        try:
             replace_atomically(target, data, keep_mode=True)
         except OSError as exc:
             error = _write_error(self.path, exc)
@@ -328,6 +336,91 @@ class Journal:
                     "writable too; the journal is unchanged"
                 )
             raise error from None
+
+    def _rewrite_in_place(self, target: Path, data: bytes, links: int) -> None:
+        """Change a hard-linked journal in its own inode, so every link sees the change.
+
+        Replacing it (the atomic way) would leave the other links holding the old journal:
+        two files drifting apart. Writing in place is not atomic, so: under the lock, a
+        private copy of the old bytes is saved (durably) first; only the bytes from the first
+        difference on are written, then the file is cut to length and fsynced; a failed
+        write puts the old bytes back. The copy is removed once the change is safe, and kept
+        (and named) only if the old bytes could not be put back.
+        """
+        from matlog.privatefiles import create_new
+
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        try:
+            _regular(fd, self.path)
+            old = _read_fd(fd)
+            folder = paths.state_dir() / "backups"
+            backup = folder / f"{target.name}-{os.urandom(4).hex()}.bak"
+            try:
+                paths.ensure_private_dir(folder)
+                create_new(backup, old)
+            except OSError as exc:
+                raise JournalWriteError(
+                    f"cannot save a copy of {self.path} before changing it in place: "
+                    f"{exc.strerror}; nothing was changed",
+                    record_text="",
+                ) from None
+            start = _common_prefix(old, data)
+            try:
+                _pwrite_all(fd, data, start)
+                os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            except OSError as exc:
+                error = _write_error(self.path, exc)
+                try:
+                    _pwrite_all(fd, old, start)
+                    os.ftruncate(fd, len(old))
+                    os.fsync(fd)
+                except OSError:
+                    error.hint = f"the journal as it was is saved in {backup}"
+                    raise error from None
+                error.hint = "the journal is unchanged"
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+                raise error from None
+        finally:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            backup.unlink()
+        # Said, not asked: the user should know the file was not replaced atomically.
+        with contextlib.suppress(OSError):
+            print(
+                f"matlog: {self.path} has {links} hard links: changed in place, so every "
+                "link sees the change",
+                file=sys.stderr,
+            )
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes `a` and `b` share (compared 64 KiB at a time, then bytewise)."""
+    limit = min(len(a), len(b))
+    step = 1 << 16
+    start = 0
+    view_a, view_b = memoryview(a), memoryview(b)
+    while start < limit and view_a[start : start + step] == view_b[start : start + step]:
+        start += step
+    start = min(start, limit)
+    end = min(start + step, limit)
+    while start < end and a[start] == b[start]:
+        start += 1
+    return start
+
+
+def _pwrite_all(fd: int, data: bytes, start: int) -> None:
+    view = memoryview(data)
+    offset = start
+    while offset < len(data):
+        written = os.pwrite(fd, view[offset:], offset)
+        if written <= 0:
+            raise OSError(errno.EIO, "short write")
+        offset += written
 
 
 def _comparable(contents: Contents) -> list[str]:
