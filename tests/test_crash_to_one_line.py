@@ -75,6 +75,7 @@ def test_a_device_as_the_journal_is_refused_before_reading(
 ) -> None:
     line = one_line(run(args, {**env, "MATLOG_JOURNAL": "/dev/zero"}), 1)
     assert "/dev/zero is not a regular file" in line
+    assert not os.path.exists("/dev/.zero.lock")  # no lock file made beside a device
 
 
 @pytest.mark.parametrize("args", [["log"], ["stats", "--json"], ["check"], ["sleep", "7"]])

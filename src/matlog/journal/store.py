@@ -117,12 +117,12 @@ class Journal:
         """
         target = self.real_path
         # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
-        with contextlib.suppress(OSError):
-            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-            try:
-                _regular(fd, self.path)
-            finally:
-                os.close(fd)
+        try:
+            _refuse_special(os.stat(target).st_mode, self.path)
+        except FileNotFoundError:
+            pass  # a new journal
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
         try:
             paths.ensure_private_dir(target.parent)
             fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -173,8 +173,8 @@ class Journal:
             raise _write_error(self.path, exc) from None
         done = False
         try:
-            _regular(fd, self.path)
             try:
+                _regular(fd, self.path)
                 data = _read_fd(fd)
             except OSError as exc:
                 raise _write_error(self.path, exc) from None
@@ -320,8 +320,8 @@ class Journal:
         target = self.real_path
         try:
             links = os.stat(target).st_nlink
-        except OSError:
-            links = 1
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
         if links > 1:
             self._rewrite_in_place(target, data, links)
             return
@@ -354,8 +354,11 @@ class Journal:
         except OSError as exc:
             raise _write_error(self.path, exc) from None
         try:
-            _regular(fd, self.path)
-            old = _read_fd(fd)
+            try:
+                _regular(fd, self.path)
+                old = _read_fd(fd)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from None
             folder = paths.state_dir() / "backups"
             backup = folder / f"{target.name}-{os.urandom(4).hex()}.bak"
             try:
@@ -491,7 +494,10 @@ def _regular(fd: int, path: Path) -> None:
     A device (/dev/zero never ends), a FIFO (it waits for a writer) or a socket is no journal:
     refused before a byte is read or written.
     """
-    mode = os.fstat(fd).st_mode
+    _refuse_special(os.fstat(fd).st_mode, path)
+
+
+def _refuse_special(mode: int, path: Path) -> None:
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
