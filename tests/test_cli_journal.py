@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CET, make_session
+from typer.testing import CliRunner
 
+from matlog import journal
+from matlog.cli import app
+from matlog.clock import FakeClock
+from matlog.env import Env
 from matlog.journal import Journal
+from matlog.lightclass import replace
 
 
 def one_error_line(result, code: int) -> str:
@@ -458,3 +466,87 @@ def test_a_full_disk_during_export_leaves_the_old_backup_whole(
     assert "No space left on device" in line
     assert backup.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+# -- undo while the journal changes (issue #10, item 5) ---------------------------------
+
+
+class _MeanwhileEnv(Env):
+    """An Env whose confirmation prompt lets something else change the journal first."""
+
+    meanwhile: Callable[[], None] = staticmethod(lambda: None)  # type: ignore[assignment]
+
+    def prompter(self) -> Any:
+        meanwhile = self.meanwhile
+
+        class Answer:
+            def confirm(self, question: str, *, default: bool) -> bool:
+                meanwhile()  # another terminal or a sync tool, while the user reads
+                return True
+
+        return Answer()
+
+
+def _undo_with(journal_path: Path, clock: FakeClock, meanwhile: Callable[[], None]) -> Any:
+    env = _MeanwhileEnv(journal_path=journal_path, clock=clock, interactive=True)
+    env.meanwhile = meanwhile  # type: ignore[method-assign]
+    return CliRunner().invoke(app, ["undo"], obj=env)
+
+
+def test_undo_removes_the_session_it_showed_not_one_appended_meanwhile(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    shown = write_sessions(journal_path, 2)[-1]
+    newer = make_session(datetime(2026, 11, 23, 22, 0, tzinfo=CET), note="meanwhile")
+    result = _undo_with(journal_path, clock, lambda: Journal(journal_path).append([newer]))
+    assert result.exit_code == 0, result.output
+    assert f'id = "{shown.id}"' in result.stderr  # the session shown at the prompt
+    assert f'id = "{shown.id}"' in result.stdout  # is the one removed
+    assert [s.note for s in Journal(journal_path).read().sessions] == ["n0", "meanwhile"]
+
+
+def test_undo_removes_nothing_if_the_shown_session_was_rated_meanwhile(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    write_sessions(journal_path, 2)
+
+    def rate_it() -> None:
+        Journal(journal_path).rewrite(_rate_latest)
+
+    result = _undo_with(journal_path, clock, rate_it)
+    line = one_error_line_of(result, 2)
+    assert "changed or was removed meanwhile; nothing was removed" in line
+    sessions = Journal(journal_path).read().sessions
+    assert [s.note for s in sessions] == ["n0", "n1"]
+    assert sessions[1].after == {"pain": 2}
+
+
+def test_undo_removes_nothing_if_the_shown_session_was_removed_meanwhile(
+    journal_path: Path, clock: FakeClock
+) -> None:
+    write_sessions(journal_path, 2)
+    newer = make_session(datetime(2026, 11, 23, 22, 0, tzinfo=CET), note="meanwhile")
+
+    def undo_elsewhere_then_append() -> None:
+        Journal(journal_path).rewrite(journal.remove_last_session)
+        Journal(journal_path).append([newer])
+
+    line = one_error_line_of(_undo_with(journal_path, clock, undo_elsewhere_then_append), 2)
+    assert "nothing was removed" in line
+    assert [s.note for s in Journal(journal_path).read().sessions] == ["n0", "meanwhile"]
+
+
+def _rate_latest(contents: Any) -> Any:
+    last = journal.latest_session(contents)
+    rated = replace(last, after={"pain": 2})
+    sessions = [rated if s is last else s for s in contents.sessions]
+    return replace(contents, sessions=sessions), last, rated
+
+
+def one_error_line_of(result: Any, code: int) -> str:
+    """`one_error_line` for a run whose prompt wrote to stderr before the error."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("matlog: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import CET, make_session
 
-from matlog.journal import Journal
+from matlog.journal import Journal, serialise
 
 pytestmark = pytest.mark.e2e
 
@@ -277,3 +280,30 @@ def test_a_trial_night_and_a_finished_trials_report(env: dict[str, str], tmp_pat
     assert stress["effect"] == -2.0
     assert stress["p_randomisation"] == 0.125
     assert data["outcomes"]["sleep"]["effect"] == 1.0
+
+
+def test_undo_removes_the_session_it_showed_while_another_process_appends(
+    env: dict[str, str],
+) -> None:
+    """Issue #10, item 5: a session appended while `undo` waits at its prompt stays."""
+    journal_path = Path(env["MATLOG_JOURNAL"])
+    shown = make_session(datetime(2026, 11, 20, 22, 0, tzinfo=CET), note="shown")
+    journal_path.write_text(serialise([shown], "toml", whole_file=True))
+    child = spawn(["undo"], env)
+    child.expect(r"Remove this session\? \[y/N\]")
+    assert shown.id in child.before
+    # Another terminal logs a session while the user reads the prompt.
+    other = subprocess.run(
+        [MATLOG, "start", "1s", "--settle", "0", "--no-ratings", "--note", "meanwhile"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert other.returncode == 0, other.stderr
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert [s.note for s in sessions(env)] == ["meanwhile"]

@@ -8,13 +8,15 @@ unfiltered and with filters (which keep folds of their own).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from conftest import CET, make_session
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from matlog import journal, stats
+from matlog import journal, paths, stats
 from matlog.config import Config
 from matlog.errors import JournalError
 from matlog.journal import Journal, parse, serialise
@@ -189,3 +191,50 @@ def test_no_journal_and_an_empty_journal(tmp_path: Path) -> None:
     empty = tmp_path / "empty.toml"
     empty.write_bytes(b"")
     assert cached(empty)["sessions"] == 0
+
+
+# -- ties: one total order for warm and cold (issue #10, item 13) -----------------------
+
+
+def _tied(second: int, index: int, offset_hours: int) -> object:
+    # Few distinct seconds, so many sessions share one; offsets that name one instant two ways.
+    started = (datetime(2026, 11, 26, 21, 0, tzinfo=CET) + timedelta(seconds=second)).astimezone(
+        timezone(timedelta(hours=offset_hours))
+    )
+    return make_session(
+        started, minutes=1 + index % 50, before={"pain": index % 11}, after={"pain": index % 7}
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    batches=st.lists(
+        st.lists(st.tuples(st.integers(0, 1), st.sampled_from([1, 0, -5])), max_size=70),
+        min_size=1,
+        max_size=4,
+    ),
+    kind=st.sampled_from(["toml", "jsonl"]),
+)
+@example(batches=[[(0, 1)] * 30, [(0, 0)] * 2], kind="toml")  # more ties than sparkline slots
+def test_stats_json_is_the_same_warm_and_cold_with_many_sessions_at_one_second(
+    batches: list[list[tuple[int, int]]], kind: str
+) -> None:
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"journal.{kind}"
+        index = 0
+        for batch in batches:
+            records = []
+            for second, offset in batch:
+                records.append(_tied(second, index, offset))
+                index += 1
+            Journal(path).append(records)
+            if not path.exists():
+                continue
+            warm = json.dumps(cached(path))
+            assert warm == json.dumps(fresh(path))
+            for cache in paths.cache_dir().glob("*.cache"):
+                cache.unlink()
+            assert json.dumps(cached(path)) == warm  # cold: no cache at all

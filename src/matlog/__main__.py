@@ -5,12 +5,21 @@ import sys
 
 
 def main() -> None:
+    try:
+        code = _run()
+        sys.stdout.flush()
+    except OSError as exc:  # standard output cannot take what was printed (a full disk)
+        code = _output_failed(exc)
+    sys.exit(code)
+
+
+def _run() -> int:
     # `--version` answers before Typer is imported: it is the start-up figure users feel.
     if sys.argv[1:] == ["--version"]:
         from matlog import __version__
 
         print(f"matlog {__version__}")
-        return
+        return 0
     # Scripts' favourites answer without Typer too (see `fast`); anything else goes to it,
     # and so does a shell asking for completions (at every TAB: Typer parses the line).
     code = None
@@ -22,7 +31,18 @@ def main() -> None:
         from matlog.cli import run
 
         code = run()
-    sys.exit(code)
+    return code
+
+
+def _output_failed(exc: OSError) -> int:
+    """One line instead of Python's "Exception ignored" and exit 120 at shutdown."""
+    from matlog.errors import EXIT_DATA, discard_output, output_failed
+
+    if isinstance(exc, BrokenPipeError):  # `matlog log | head`: nobody is left to tell
+        discard_output()
+    else:
+        output_failed(exc)
+    return EXIT_DATA
 
 
 if __name__ == "__main__":

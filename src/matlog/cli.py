@@ -320,6 +320,7 @@ def start_command(
     from matlog.durations import parse_duration
     from matlog.records import LAYERS, SURFACES
     from matlog.session.start import start_notes
+    from matlog.text import nfc
 
     env = _env(ctx)
     config = env.config
@@ -360,12 +361,12 @@ def start_command(
     asking = env.interactive and not no_ratings
     plan = session.SessionPlan(
         planned_seconds=planned,
-        area=area or config.area,
+        area=nfc(area or config.area),
         before=before_flags,
         after=after_flags,
         ask_before=asking and not before_flags,
         ask_after=asking and not after_flags and not rate_later,
-        tags=list(dict.fromkeys(t.strip() for t in tag)),
+        tags=list(dict.fromkeys(nfc(t.strip()) for t in tag)),  # one form: see `text`
         layer=layer,
         surface=surface,
         note=note,

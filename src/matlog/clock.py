@@ -11,6 +11,20 @@ from typing import Protocol
 _BOOTTIME: int | None = getattr(time, "CLOCK_BOOTTIME", None)
 
 
+def whole_minute_offset(moment: datetime) -> datetime:
+    """`moment` with its UTC offset rounded to whole minutes: the same instant.
+
+    A zone whose offset has seconds (old LMT zones, or TZ="ABC-05:30:15") would give a time
+    that TOML and RFC 3339 cannot write (`+05:30:15`), so the journal could not read back
+    the session it was given. The wall clock moves by under 30 seconds; the instant stays.
+    """
+    offset = moment.utcoffset()
+    if offset is None or not offset.total_seconds() % 60:
+        return moment
+    minutes = round(offset.total_seconds() / 60)
+    return moment.astimezone(timezone(timedelta(minutes=minutes)))
+
+
 class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds on a clock that never jumps and counts time asleep (suspend)."""
@@ -33,7 +47,7 @@ class SystemClock:
             time.sleep(seconds)
 
     def now(self) -> datetime:
-        return datetime.now().astimezone()
+        return whole_minute_offset(datetime.now().astimezone())
 
 
 class FakeClock:
@@ -62,7 +76,8 @@ class FakeClock:
         self.advance(max(seconds, 0.0))
 
     def now(self) -> datetime:
-        return self._start + self._wall_offset + timedelta(seconds=self._mono - self._mono0)
+        moment = self._start + self._wall_offset + timedelta(seconds=self._mono - self._mono0)
+        return whole_minute_offset(moment)
 
     def advance(self, seconds: float) -> None:
         self._mono += seconds

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from matlog.durations import parse_duration
 from matlog.errors import ConfigError, UsageError
 from matlog.lightclass import dataclass, field
+from matlog.text import nfc
 
 Better = Literal["lower", "higher"]
 
@@ -113,7 +114,7 @@ def _from_doc(doc: dict[str, Any], path: Path) -> Config:
             raise bad(key, f"expected {kind.__name__}, got {value!r}")
         return value
 
-    area = get("area", str, "back").strip()
+    area = nfc(get("area", str, "back").strip())
     if not area:
         raise bad("area", "must not be empty")
 
@@ -150,7 +151,7 @@ def _from_doc(doc: dict[str, Any], path: Path) -> Config:
             raise bad(f"metrics.{name}", f'expected "lower" or "higher", got {better!r}')
         if not name.isidentifier() or name.lower() != name:
             raise bad(f"metrics.{name}", "metric names are lower-case words, e.g. pain")
-        metrics[name] = better
+        metrics[nfc(name)] = better
 
     plan_doc = get("plan", dict, {})
     unknown = sorted(set(plan_doc) - _PLAN_KEYS)

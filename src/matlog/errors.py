@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -83,8 +86,34 @@ def report(exc: BaseException) -> int | None:
         print_error("interrupted; nothing was changed")
         return EXIT_INTERRUPTED
     if isinstance(exc, BrokenPipeError):  # `matlog log | head`: nobody is left to tell
+        discard_output()
+        return EXIT_DATA
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+        # Every file matlog writes names itself in its errors: this is standard output.
+        output_failed(exc)
         return EXIT_DATA
     if isinstance(exc, OSError):
         print_error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return EXIT_DATA
     return None
+
+
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
+def output_failed(exc: OSError) -> None:
+    """Standard output cannot take what was printed (`matlog log > /dev/full`): one line.
+
+    Python would otherwise fail again flushing at exit: "Exception ignored", exit 120.
+    """
+    with contextlib.suppress(OSError):  # standard error is gone too: nobody can be told
+        print_error(f"cannot write the output: {exc.strerror or exc}")
+    discard_output()
+
+
+def discard_output() -> None:
+    """Send what is still buffered for standard output to /dev/null, so exit cannot fail."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -13,6 +13,7 @@ from matlog.journal import Contents, Journal
 from matlog.lightclass import dataclass, replace
 from matlog.prompts import Prompter
 from matlog.records import RATING_MAX, RATING_MIN, Session
+from matlog.text import nfc
 
 
 def parse_rating_flags(values: Sequence[str], metrics: Mapping[str, Better]) -> dict[str, int]:
@@ -23,7 +24,7 @@ def parse_rating_flags(values: Sequence[str], metrics: Mapping[str, Better]) -> 
             if not part.strip():
                 continue
             name, sep, number = part.partition("=")
-            name = name.strip().lower()
+            name = nfc(name.strip().lower())
             if not sep:
                 raise UsageError(f"rating {part!r} needs NAME=VALUE", hint="e.g. pain=6")
             if name in ratings:

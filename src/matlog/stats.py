@@ -22,11 +22,12 @@ from matlog.lightclass import dataclass
 from matlog.plan import Ladder, advise
 from matlog.records import ENDINGS, Ended, Session, Sleep
 from matlog.tdist import t_critical
+from matlog.text import nfc
 
 if TYPE_CHECKING:
     from matlog.journal import Contents, Journal
 
-FOLD_FORMAT = 4  # the shape of `Fold.to_state`; change it when the shape changes
+FOLD_FORMAT = 6  # the shape of `Fold.to_state`; change it when the shape changes
 MIN_N = 5  # below this many pairs the display says "too little data" (JSON keeps the numbers)
 RECENT = 30  # sessions in the sparklines
 WINDOW_DAYS = 28  # per_week looks back this far
@@ -174,15 +175,20 @@ def parse_filters(
             )
         days = count * 7 if m[2] == "w" else count
         last = f"{count}{m[2]}"
-        since_day = today - timedelta(days=days - 1)  # the last 30 days include today
+        try:
+            since_day = today - timedelta(days=days - 1)  # the last 30 days include today
+        except OverflowError:  # before the year 1 (or more days than timedelta holds)
+            raise UsageError(
+                f"--last {last!r} reaches back before the calendar's first day", hint=_LAST_HINT
+            ) from None
     if since_day and until_day and since_day > until_day:
         raise UsageError(f"--since {since_day} is after --until {until_day}")
-    clean_tags = tuple(t.strip().lstrip("#") for t in tags)
+    clean_tags = tuple(nfc(t.strip().lstrip("#")) for t in tags)
     if any(not t for t in clean_tags):
         raise UsageError("--tag must not be empty")
     if area is not None and not area.strip():
         raise UsageError("--area must not be empty")
-    return Filters(since_day, until_day, clean_tags, area.strip() if area else None, last)
+    return Filters(since_day, until_day, clean_tags, nfc(area.strip()) if area else None, last)
 
 
 def _parse_date(text: str | None, option: str) -> date | None:
@@ -274,8 +280,11 @@ Meta = tuple[str | None, str | None, str | None, tuple[str, ...], int]
 Tally = dict[tuple[int, str, int, int], int]
 # (index of the labels in `metas`, metric) -> the sums of its pairs.
 SumsBy = dict[tuple[int, str], Sums]
-# The first session and the most recent ones: (UTC timestamp, started, seconds, before, after).
-End = tuple[float, str, int, dict[str, int], dict[str, int]]
+# The first session and the most recent ones: (UTC timestamp, line in the file, started,
+# seconds, before, after). Sessions are ordered by (timestamp, line): a total order, the same
+# whether a journal is folded at once (no cache) or prefix then tail (warm), however many
+# sessions share one second.
+End = tuple[float, int, str, int, dict[str, int], dict[str, int]]
 
 
 class Fold:
@@ -313,8 +322,9 @@ class Fold:
         filters, shift = self.filters, self.shift
         since = filters.since.toordinal() if filters.since else None
         until = filters.until.toordinal() if filters.until else None
-        want_tags = {t.casefold() for t in filters.tags}
-        want_area = filters.area.casefold() if filters.area else None
+        # Compared in one form (NFC, see `text`), as grouped: old records may hold another.
+        want_tags = {nfc(t).casefold() for t in filters.tags}
+        want_area = nfc(filters.area).casefold() if filters.area else None
         narrowed = self.narrowed
         per_day, ended = self.per_day, self.ended
         tally: Tally = {}  # counted here, then added to `sums`: a dict per pair is cheapest
@@ -325,7 +335,7 @@ class Fold:
         meta_seconds: list[int] = []
         # Only sessions later than the RECENT-th latest so far can be recent.
         latest: list[End] = []
-        floor = self.recent[0][0] if len(self.recent) >= RECENT else -math.inf
+        floor = self.recent[0][:2] if len(self.recent) >= RECENT else (-math.inf, 0)
         first_ts = self.first[0] if self.first else math.inf
         # The one pass over every session: keep it lean, it is most of the time on big journals.
         # Plain dicts with .get, not Counter: Counter's __missing__ is Python code, 4x slower.
@@ -341,9 +351,9 @@ class Fold:
                 continue
             if narrowed:
                 self.days_in_range.add(day)
-            if want_area is not None and (s.area or "").casefold() != want_area:
+            if want_area is not None and nfc(s.area or "").casefold() != want_area:
                 continue
-            if want_tags and not any(t.casefold() in want_tags for t in s.tags):
+            if want_tags and not any(nfc(t).casefold() in want_tags for t in s.tags):
                 continue
             self.count += 1
             per_day[day] = per_day.get(day, 0) + 1
@@ -351,31 +361,36 @@ class Fold:
             seconds = s.actual_seconds
             self.total_seconds += seconds
             stamp = s.started.timestamp()
-            if stamp > floor:
-                latest.append((stamp, s.started.isoformat(), seconds, s.before, s.after))
+            before, after = s.before, s.after
+            if not ("".join(before) + "".join(after)).isascii():
+                before = {nfc(k): v for k, v in before.items()}
+                after = {nfc(k): v for k, v in after.items()}
+            if stamp >= floor[0] and (stamp, s.line) > floor:
+                latest.append((stamp, s.line, s.started.isoformat(), seconds, before, after))
                 if len(latest) >= 4 * RECENT:
-                    latest = sorted(latest, key=_stamp)[-RECENT:]
-                    floor = latest[0][0]
-            if stamp < first_ts:
+                    latest = sorted(latest, key=_order)[-RECENT:]
+                    floor = latest[0][:2]
+            if stamp < first_ts:  # of equal ones, the first in the file
                 first_ts = stamp
-                self.first = (stamp, s.started.isoformat(), seconds, s.before, s.after)
+                self.first = (stamp, s.line, s.started.isoformat(), seconds, before, after)
             meta = (s.layer, s.surface, s.area, tuple(s.tags), seconds // 60)
             index = meta_index.get(meta)
             if index is None:
                 index = meta_index[meta] = len(metas)
-                metas.append(meta)
+                # Grouped in one form: `café` in NFC and in NFD is one tag, one area.
+                area = nfc(s.area) if s.area is not None else None
+                metas.append((s.layer, s.surface, area, tuple(map(nfc, s.tags)), seconds // 60))
                 meta_sessions.append(0)
                 meta_seconds.append(0)
             meta_sessions[index] += 1
             meta_seconds[index] += seconds
-            before, after = s.before, s.after
             if before and after:
                 for name, value in before.items():
                     later = after.get(name)
                     if later is not None:
                         key = (index, name, value, later)
                         tally[key] = tally.get(key, 0) + 1
-        self.recent = sorted(self.recent + latest, key=_stamp)[-RECENT:]
+        self.recent = sorted(self.recent + latest, key=_order)[-RECENT:]
         self._add_groups(metas, meta_sessions, meta_seconds, tally)
         # A night rated twice counts once, with its latest rating in the file.
         for sleep in sorted(sleeps, key=attrgetter("line")):
@@ -436,8 +451,8 @@ class Fold:
             "total_seconds": self.total_seconds,
             "mean_seconds": _round(self.total_seconds / count) if count else None,
             "ended": dict(self.ended),
-            "first": self.first[1] if self.first else None,
-            "last": self.recent[-1][1] if self.recent else None,
+            "first": self.first[2] if self.first else None,
+            "last": self.recent[-1][2] if self.recent else None,
             "streak": {"current_days": current, "longest_days": longest},
             "per_week": sum(window) / (WINDOW_DAYS / 7),
             "metrics": metrics,
@@ -585,8 +600,8 @@ def report(
     return fold.summary(config, now, ladder.advice(now).next_seconds)
 
 
-def _stamp(end: End) -> float:
-    return end[0]
+def _order(end: End) -> tuple[float, int]:
+    return end[0], end[1]
 
 
 def compute(
@@ -701,11 +716,11 @@ def _length_split(by_minutes: dict[int, int]) -> int | None:
 def _recent(latest: list[End], names: list[str], window: list[int]) -> RecentJson:
     """The last RECENT sessions, oldest first, for the sparklines; and sessions per day."""
     return {
-        "seconds": [end[2] for end in latest],
+        "seconds": [end[3] for end in latest],
         "change": {
             name: [
                 after[name] - before[name] if name in before and name in after else None
-                for _, _, _, before, after in latest
+                for _, _, _, _, before, after in latest
             ]
             for name in names
         },

@@ -510,7 +510,7 @@ def test_the_terminal_gone_mid_draw_still_logs_the_session(
         assert run.exit_code == EXIT[signum] and run.stderr == ""
     else:
         assert run.exit_code == 1
-        assert run.stderr == "matlog: Input/output error\n"
+        assert run.stderr == "matlog: cannot write the output: Input/output error\n"
 
 
 # ---------------------------------------------------------------------------------------

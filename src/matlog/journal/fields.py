@@ -276,6 +276,11 @@ def _datetime(item: dict[str, Any], key: str) -> datetime:
         # TOML cannot write an offset with seconds (old LMT zones); never accept what
         # the journal could not hold.
         raise _Invalid(key, f"`{key}` has a UTC offset with seconds ({offset}); use whole minutes")
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        # Days, streaks and UTC need a day of room either side: year 1 or 9999 overflows.
+        raise _Invalid(
+            key, f"`{key}` must be from year {_FIRST_YEAR} to {_LAST_YEAR}, got year {value.year}"
+        )
     return value
 
 
@@ -334,6 +339,9 @@ def nesting(value: Any) -> int:
             break
         stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+_FIRST_YEAR, _LAST_YEAR = 2, 9998
 
 
 def _session(item: dict[str, Any], line: int) -> Session:

@@ -17,6 +17,8 @@ import errno
 import fcntl
 import glob
 import os
+import stat
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +27,7 @@ from matlog import paths
 from matlog.errors import JournalError, JournalWriteError
 from matlog.journal import cache
 from matlog.journal.cache import Folder
-from matlog.journal.fields import Contents, Kind, Problem, kind_of, raise_first
+from matlog.journal.fields import Contents, Kind, Problem, kind_name, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.merge import MergePlan, plan_merge
 from matlog.journal.parse import FORMATS, identity, parse, serialise, unwritable
@@ -64,9 +66,10 @@ class Journal:
     def is_blank(self) -> bool:
         """The file exists and holds nothing at all (see `Contents.blank`)."""
         try:
-            return self.path.stat().st_size == 0
+            info = self.path.stat()
         except OSError:
             return False
+        return stat.S_ISREG(info.st_mode) and info.st_size == 0  # /dev/null is no empty file
 
     def fold(self, folder: Folder[T]) -> T | None:
         """`folder`'s summary of every record (None: no journal yet), kept in the cache.
@@ -92,17 +95,21 @@ class Journal:
         return parse(data, self.path, self.kind)[1]
 
     def _read_bytes(self) -> bytes | None:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        # It changes nothing for a regular file, and nothing else is read (see `_regular`).
         try:
-            return self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
-            raise JournalError(
-                f"{self.path} is a folder, not a journal file",
-                hint="point MATLOG_JOURNAL or --journal at a file",
-            ) from None
         except OSError as exc:
             raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+        try:
+            _regular(fd, self.path)
+            return _read_fd(fd)
+        except OSError as exc:
+            raise JournalError(f"cannot read {self.path}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
 
     # -- writing --------------------------------------------------------------------
 
@@ -120,6 +127,13 @@ class Journal:
         folder it had to make for the lock file, if any.
         """
         target = self.real_path
+        # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
+        try:
+            _refuse_special(os.stat(target).st_mode, self.path)
+        except FileNotFoundError:
+            pass  # a new journal
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
         made = _topmost_missing(target.parent)
         try:
             paths.ensure_private_dir(target.parent)
@@ -224,12 +238,13 @@ class Journal:
         target = self.real_path
         existed = os.path.lexists(target)
         try:
-            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
         except OSError as exc:
             raise _write_error(self.path, exc) from None
         done = False
         try:
             try:
+                _regular(fd, self.path)
                 data = _read_fd(fd)
             except OSError as exc:
                 raise _write_error(self.path, exc) from None
@@ -243,6 +258,7 @@ class Journal:
                 if not records:
                     return [], False
             chunk = encode_text(self._chunk_to_append(data, records))
+            self._check_reads_back(data, chunk, records, known)
             try:
                 written = os.write(fd, chunk)
                 if written != len(chunk):
@@ -264,6 +280,42 @@ class Journal:
                 with contextlib.suppress(OSError):
                     target.unlink()
         return list(records), not existed
+
+    def _check_reads_back(
+        self, data: bytes, chunk: bytes, records: Sequence[Record], known: cache.Known
+    ) -> None:
+        """Refuse (JournalError, nothing written) an append the reader would not take back.
+
+        Two checks. The chunk alone must parse to exactly `records` (cheap: only the new
+        text): a value the format cannot hold never reaches the file. And the file must be
+        able to take it: the cache's proof says so for a journal that ends with a newline
+        and whose `session`/`sleep` are `[[...]]` tables (`ParseFacts.appendable`); any
+        other journal (`session = [...]` inline, no final newline) is parsed whole with the
+        chunk added, which must give its records and then `records`.
+        """
+        expected = [encode_text(json_line(r)).decode("utf-8") for r in records]
+        alone, problems = parse(chunk, self.path, self.kind)
+        if problems or [json_line(r) for r in alone.records] != expected:
+            why = problems[0].message if problems else "it reads back different"
+            raise JournalError(
+                f"the record would not read back as written ({why}); nothing was written "
+                f"to {self.path}",
+                hint="please report this as a matlog bug",
+            )
+        if not data.strip() or (known.entry is not None and known.entry.appendable):
+            return
+        before, _ = parse(data, self.path, self.kind)
+        after, problems = parse(data + chunk, self.path, self.kind)
+        got = [json_line(r) for r in after.records]
+        if problems or got[len(before.records) :] != expected:
+            names = sorted({kind_name(r) for r in records})
+            blocks = " or ".join(f"[[{name}]]" for name in names)
+            raise JournalError(
+                f"{self.path} cannot take a new {blocks} block after what it holds "
+                f"(e.g. `{names[0]} = [...]` written inline, or a [{names[0]}] table); "
+                "nothing was written",
+                hint=f"write each {names[0]} as a [[{names[0]}]] table with `matlog edit`",
+            )
 
     def _chunk_to_append(self, data: bytes, records: Sequence[Record]) -> str:
         text = FORMATS[self.kind].chunk_to_append(data, records)
@@ -341,6 +393,13 @@ class Journal:
     def _replace_bytes(self, data: bytes) -> None:
         target = self.real_path
         try:
+            links = os.stat(target).st_nlink
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        if links > 1:
+            self._rewrite_in_place(target, data, links)
+            return
+        try:
             replace_atomically(target, data, keep_mode=True)
         except OSError as exc:
             error = _write_error(self.path, exc)
@@ -351,6 +410,94 @@ class Journal:
                     "writable too; the journal is unchanged"
                 )
             raise error from None
+
+    def _rewrite_in_place(self, target: Path, data: bytes, links: int) -> None:
+        """Change a hard-linked journal in its own inode, so every link sees the change.
+
+        Replacing it (the atomic way) would leave the other links holding the old journal:
+        two files drifting apart. Writing in place is not atomic, so: under the lock, a
+        private copy of the old bytes is saved (durably) first; only the bytes from the first
+        difference on are written, then the file is cut to length and fsynced; a failed
+        write puts the old bytes back. The copy is removed once the change is safe, and kept
+        (and named) only if the old bytes could not be put back.
+        """
+        from matlog.privatefiles import create_new
+
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        try:
+            try:
+                _regular(fd, self.path)
+                old = _read_fd(fd)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from None
+            folder = paths.state_dir() / "backups"
+            backup = folder / f"{target.name}-{os.urandom(4).hex()}.bak"
+            try:
+                paths.ensure_private_dir(folder)
+                create_new(backup, old)
+            except OSError as exc:
+                raise JournalWriteError(
+                    f"cannot save a copy of {self.path} before changing it in place: "
+                    f"{exc.strerror}; nothing was changed",
+                    record_text="",
+                ) from None
+            start = _common_prefix(old, data)
+            try:
+                _pwrite_all(fd, data, start)
+                os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            except OSError as exc:
+                error = _write_error(self.path, exc)
+                try:
+                    _pwrite_all(fd, old, start)
+                    os.ftruncate(fd, len(old))
+                    os.fsync(fd)
+                except OSError:
+                    error.hint = f"the journal as it was is saved in {backup}"
+                    raise error from None
+                error.hint = "the journal is unchanged"
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+                raise error from None
+        finally:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            backup.unlink()
+        # Said, not asked: the user should know the file was not replaced atomically.
+        with contextlib.suppress(OSError):
+            print(
+                f"matlog: {self.path} has {links} hard links: changed in place, so every "
+                "link sees the change",
+                file=sys.stderr,
+            )
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes `a` and `b` share (compared 64 KiB at a time, then bytewise)."""
+    limit = min(len(a), len(b))
+    step = 1 << 16
+    start = 0
+    view_a, view_b = memoryview(a), memoryview(b)
+    while start < limit and view_a[start : start + step] == view_b[start : start + step]:
+        start += step
+    start = min(start, limit)
+    end = min(start + step, limit)
+    while start < end and a[start] == b[start]:
+        start += 1
+    return start
+
+
+def _pwrite_all(fd: int, data: bytes, start: int) -> None:
+    view = memoryview(data)
+    offset = start
+    while offset < len(data):
+        written = os.pwrite(fd, view[offset:], offset)
+        if written <= 0:
+            raise OSError(errno.EIO, "short write")
+        offset += written
 
 
 def _topmost_missing(folder: Path) -> Path | None:
@@ -423,6 +570,33 @@ def remove_session(
         return contents, None, None
 
     return change
+
+
+def _regular(fd: int, path: Path) -> None:
+    """A JournalError unless `fd` is a regular file (a symlink to one is fine: it was followed).
+
+    A device (/dev/zero never ends), a FIFO (it waits for a writer) or a socket is no journal:
+    refused before a byte is read or written.
+    """
+    _refuse_special(os.fstat(fd).st_mode, path)
+
+
+def _refuse_special(mode: int, path: Path) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise JournalError(
+            f"{path} is a folder, not a journal file",
+            hint="point MATLOG_JOURNAL or --journal at a file",
+        )
+    what = (
+        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
+        stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+    )  # fmt: skip
+    raise JournalError(
+        f"{path} is not a regular file ({what}); matlog reads and writes only a plain file",
+        hint="point MATLOG_JOURNAL or --journal at a file",
+    )
 
 
 def _read_fd(fd: int) -> bytes:

@@ -159,7 +159,8 @@ def _parse_toml(
         doc = _load_toml(text, facts)
     except tomllib.TOMLDecodeError as exc:
         line, message = _toml_error_position(exc, text)
-        problems.append(Problem(path, line, f"not valid TOML: {message}"))
+        explained = _offset_with_seconds(text, line)
+        problems.append(Problem(path, line, explained or f"not valid TOML: {message}"))
         return []
     except (ValueError, RecursionError):  # a number of 4300+ digits, or nesting 1000 deep
         problems.append(Problem(path, pathological_line(text), PATHOLOGICAL))
@@ -247,6 +248,29 @@ def _load_toml(text: str, facts: ParseFacts | None) -> dict[str, Any]:
                 facts.appendable = True
                 return doc
     return tomllib.loads(text)
+
+
+_SECONDS_OFFSET = re.compile(
+    r"^\s*([\"']?)([A-Za-z0-9_-]+)\1\s*=\s*"
+    r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)([+-]\d\d:\d\d)(:\d\d)"
+)
+
+
+def _offset_with_seconds(text: str, line: int) -> str | None:
+    """Why a date-time like `2026-12-02T18:15:18+05:30:15` does not parse, in plain words.
+
+    An offset with seconds is what Python gives in an old LMT zone or TZ="ABC-05:30:15";
+    TOML (like RFC 3339) has none, so tomllib stops at the third colon.
+    """
+    lines = text.split("\n")
+    match = _SECONDS_OFFSET.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if match is None:
+        return None
+    key, moment, offset, seconds = match[2], match[3], match[4], match[5]
+    return (
+        f"`{key}` has a UTC offset with seconds ({offset}{seconds}), which TOML cannot "
+        f"hold; write whole minutes, e.g. {moment}{offset}"
+    )
 
 
 def _toml_error_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
