@@ -260,14 +260,33 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     import subprocess
     import sys
 
-    from matlog.session.recovery import RunningFile
-
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "matlog"])
+    # Another process runs a session: it holds its heartbeat's lock until stdin closes.
+    script = (
+        "import sys\n"
+        "from datetime import datetime\n"
+        "from pathlib import Path\n"
+        "from matlog.session.recovery import RunningFile\n"
+        "running = RunningFile(Path(sys.argv[1]), '01TESTOTHER00000000000000A')\n"
+        "when = datetime.fromisoformat(sys.argv[3])\n"
+        "running.beat(Path(sys.argv[2]), {'started': sys.argv[3]}, 5, 'interrupted', when)\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(isolated_home / ".local/state/matlog"),
+            str(isolated_home / "j.toml"),
+            clock.now().isoformat(),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        record = {"started": clock.now().isoformat()}
-        RunningFile(isolated_home / ".local/state/matlog", pid=other.pid).beat(
-            isolated_home / "j.toml", record, 5, "interrupted", clock.now()
-        )
+        assert other.stdout is not None and other.stdout.readline() == "ready\n"
         result = invoke("start", "1m", "--settle", "0")
         assert result.exit_code == 0
         assert "another matlog session is running (started 22:00)" in result.stderr

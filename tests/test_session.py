@@ -18,7 +18,7 @@ from matlog.errors import Interrupted, UsageError
 from matlog.journal import Journal
 from matlog.prompts import Prompter, PromptTimeout
 from matlog.session import timer
-from matlog.session.recovery import RunningFile
+from matlog.session.recovery import RunningFile, let_go_of_locks
 
 
 @dataclass
@@ -199,7 +199,8 @@ def test_the_heartbeat_file_holds_the_session_so_far(tmp_path: Path, clock: Fake
     class Peeking:
         def wait(self, timeout: float | None) -> None:
             clock.advance(timeout or 1)
-            path = RunningFile(runner.state_dir).path
+            found = sorted(runner.state_dir.glob("running-*.json"))
+            path = found[0] if found else runner.state_dir / "none"
             if path.exists() and clock.monotonic() - 1000 > 100 and not seen:
                 seen.append(json.loads(path.read_text()))
                 assert os.stat(path).st_mode & 0o777 == 0o600
@@ -219,7 +220,7 @@ def dead_running_file(
     ended: str = "interrupted",
     record_id: str = "01TESTRECOVERED0000000000A",
 ) -> Path:
-    running = RunningFile(state_dir, pid=2**22 + 12345)  # beyond pid_max: never alive
+    running = RunningFile(state_dir, record_id)
     clock = FakeClock()
     record = {
         "id": record_id,
@@ -230,6 +231,7 @@ def dead_running_file(
         "area": "back",
     }
     running.beat(journal, record, elapsed, ended, clock.now())
+    let_go_of_locks()  # what kill -9 leaves: the heartbeat, its lock let go by the kernel
     return running.path
 
 
@@ -264,10 +266,64 @@ def test_recovery_never_doubles_a_session_already_logged(tmp_path: Path) -> None
 
 def test_a_live_session_is_not_recovered(tmp_path: Path, clock: FakeClock) -> None:
     state_dir = tmp_path / "state"
-    RunningFile(state_dir).beat(
+    running = RunningFile(state_dir, "01TESTLIVE000000000000000A")
+    running.beat(
         tmp_path / "j.toml", {"started": clock.now().isoformat()}, 5, "interrupted", clock.now()
     )
-    assert session.recover(state_dir, lambda p, r: True) == []
+    try:
+        assert session.recover(state_dir, lambda p, r: True) == []
+    finally:
+        running.remove()
+
+
+def test_liveness_is_the_lock_never_the_pid(tmp_path: Path, clock: FakeClock) -> None:
+    # A PID namespace repeats PIDs: a dead heartbeat may name this very process, and a live
+    # one a PID that is dead here. Only the lock on the session's lock file counts.
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    dead = dead_running_file(
+        state_dir, journal.path, elapsed=30, record_id="01TESTDEAD0000000000000000"
+    )
+    data = json.loads(dead.read_text())
+    dead.write_text(json.dumps({**data, "pid": os.getpid()}))
+    live = RunningFile(state_dir, "01TESTLIVE000000000000000A")
+    live.beat(journal.path, {"started": clock.now().isoformat()}, 5, "interrupted", clock.now())
+    data = json.loads(live.path.read_text())
+    live.path.write_text(json.dumps({**data, "pid": 2**22 + 1}))
+    try:
+        logged = session.recover(state_dir, lambda p, r: bool(Journal(p).append([r])))
+        assert [s.id for s in logged] == ["01TESTDEAD0000000000000000"]
+        assert live.path.exists() and not dead.exists()
+    finally:
+        live.remove()
+    assert sorted(p.name for p in state_dir.iterdir()) == []
+
+
+def test_a_heartbeat_from_before_locks_is_recovered_by_its_pid(tmp_path: Path) -> None:
+    # Written by a matlog from before the locks: `running-PID.json`, no lock file.
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    path = dead_running_file(state_dir, journal.path, elapsed=42)
+    data = json.loads(path.read_text())
+    for key in ("format", "session"):
+        del data[key]
+    path.unlink()
+    path.with_suffix(".lock").unlink()
+    (state_dir / "running-4194305.json").write_text(json.dumps({**data, "pid": 2**22 + 1}))
+    mine = state_dir / f"running-{os.getpid()}.json"  # alive: this process, with matlog...
+    mine.write_text(
+        json.dumps(
+            {
+                **data,
+                "pid": os.getpid(),
+                "record": {**data["record"], "id": "01TESTMINE000000000000000A"},
+            }
+        )
+    )
+    logged = session.recover(state_dir, lambda p, r: bool(Journal(p).append([r])))
+    # ...but this matlog writes locks: a lock-less heartbeat naming it is not its own.
+    assert sorted(s.actual_seconds for s in logged) == [42, 42]
+    assert list(state_dir.glob("running-*")) == []
 
 
 def test_rating_flags() -> None:

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from matlog.errors import DataError
 from matlog.journal import Journal
-from matlog.lightclass import dataclass, field
+from matlog.lightclass import dataclass
 from matlog.paths import ensure_private_dir
 from matlog.privatefiles import create_new, replace_atomically
 from matlog.records import Session
@@ -44,24 +45,77 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+# The locks this process holds on its own sessions' lock files, by lock path: held from the
+# first heartbeat until the heartbeat is removed, and let go by the kernel when the process
+# dies, however it dies (kill -9 included). A module-level table, not the RunningFile: the
+# lock is the session's, however many RunningFile objects name it.
+_HELD: dict[Path, int] = {}
+_LOCK_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _safe_name(session_id: str) -> str:
+    """A session id as a file name: ids are plain (ULIDs), but an imported one can be any text."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", session_id)[:80] or "session"
+
+
+def lock_path_for(heartbeat: Path) -> Path:
+    """`running-ID.json` is alive while someone holds the lock on `running-ID.lock`."""
+    return heartbeat.with_suffix(".lock")
+
+
 @dataclass
 class RunningFile:
-    """The heartbeat file of one running session (one per process)."""
+    """The heartbeat file of one running session: `running-<session id>.json`.
+
+    Liveness is a lock, not a PID: the running process holds an flock on
+    `running-<session id>.lock` for the session's whole life, and the kernel lets go of it
+    when the process dies. PIDs repeat across PID namespaces (containers, `unshare --pid`),
+    so a PID says nothing about whether a heartbeat's session is still running.
+    """
 
     folder: Path
-    pid: int = field(default_factory=os.getpid)
+    session_id: str
 
     @property
     def path(self) -> Path:
-        return self.folder / f"running-{self.pid}.json"
+        return self.folder / f"running-{_safe_name(self.session_id)}.json"
+
+    @property
+    def lock_path(self) -> Path:
+        return lock_path_for(self.path)
+
+    def hold(self) -> None:
+        """Take this session's lock (once; kept until `remove`)."""
+        lock = self.lock_path
+        if lock in _HELD:
+            return
+        ensure_private_dir(self.folder)
+        while True:
+            fd = os.open(lock, _LOCK_FLAGS, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # a checker holds it for a moment at most
+                # The lock counts only on the file that has the name now (never a file
+                # unlinked between our open and our lock).
+                if os.path.samestat(os.fstat(fd), os.stat(lock, follow_symlinks=False)):
+                    _HELD[lock] = fd
+                    return
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
 
     def beat(
         self, journal: Path, record: dict[str, Any], elapsed: float, ended: str, now: datetime
     ) -> None:
+        self.hold()
         write_json(
             self.path,
             {
-                "pid": self.pid,
+                "format": 2,
+                "session": self.session_id,
+                "pid": os.getpid(),  # for people reading the file; never used for liveness
                 "journal": str(journal),
                 "record": record,
                 "actual_seconds": int(elapsed),
@@ -71,14 +125,54 @@ class RunningFile:
         )
 
     def remove(self) -> None:
+        """The session is logged: its heartbeat goes, then its lock."""
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        fd = _HELD.pop(self.lock_path, None)
+        if fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.lock_path.unlink()
+            os.close(fd)
 
 
-def _alive(pid: int) -> bool:
-    """Is `pid` a running matlog (not a dead one, nor an unrelated process that reused it)?"""
+def let_go_of_locks() -> None:
+    """What the kernel does when this process dies: every session lock it holds is let go.
+
+    The heartbeats stay, as after kill -9. Tests play a killed process with it.
+    """
+    while _HELD:
+        _, fd = _HELD.popitem()
+        os.close(fd)
+
+
+def _is_alive(heartbeat: Path, data: dict[str, Any] | None) -> bool:
+    """Is the session of this heartbeat running now, in this process or another?"""
+    lock = lock_path_for(heartbeat)
+    if lock in _HELD:
+        return True  # our own session
+    fd = _open_lock(lock)
+    if fd is None:  # no lock file: over, or a heartbeat from a matlog before locks
+        return _legacy_pid_alive(data, lock)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # held: running (or being recovered right now)
+    finally:
+        os.close(fd)
+    return False
+
+
+def _open_lock(lock: Path) -> int | None:
+    try:
+        return os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+
+
+def _legacy_alive(pid: int) -> bool:
+    """A pre-lock heartbeat: is `pid` a running matlog? (Never this process: we write locks.)"""
     if pid == os.getpid():
-        return True
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -96,9 +190,10 @@ def live_sessions(folder: Path) -> list[dict[str, Any]]:
     """The heartbeats of sessions running now in other matlog processes."""
     found = []
     for path in sorted(folder.glob("running-*.json")):
+        if lock_path_for(path) in _HELD:
+            continue  # this process's own
         data = read_json(path)
-        pid = data.get("pid") if data else None
-        if data and isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+        if data is not None and _is_alive(path, data):
             found.append(data)
     return found
 
@@ -111,25 +206,30 @@ class Orphan:
 
 @contextlib.contextmanager
 def orphans(folder: Path) -> Iterator[list[Orphan]]:
-    """Running files whose process is gone, each locked so only one command recovers it.
+    """Heartbeats whose session is not running, each locked so only one command recovers it.
 
-    The caller logs each and then calls `Path.unlink` on it inside the `with`.
+    The lock taken is the session's own (its `.lock` file, created if a heartbeat from an
+    older matlog has none): a session found dead stays dead, and a second command looking
+    at the same moment sees it held. The caller logs each and then calls `forget` on it
+    inside the `with`.
     """
     found: list[Orphan] = []
     fds: list[int] = []
     try:
         for path in sorted(folder.glob("running-*.json")):
+            lock = lock_path_for(path)
+            if lock in _HELD:
+                continue  # this process's own session
             data = read_json(path)
-            pid = data.get("pid") if data else None
-            if isinstance(pid, int) and _alive(pid):
+            if _legacy_pid_alive(data, lock):
                 continue
             try:
-                fd = os.open(path, os.O_RDONLY)
+                fd = os.open(lock, _LOCK_FLAGS, 0o600)
             except FileNotFoundError:
                 continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:  # another command is recovering it right now
+            except OSError:  # running, or another command is recovering it right now
                 os.close(fd)
                 continue
             fds.append(fd)
@@ -138,10 +238,26 @@ def orphans(folder: Path) -> Iterator[list[Orphan]]:
                 found.append(Orphan(path, data))
             elif path.exists():
                 path.unlink()  # unreadable: nothing can be recovered from it
+            else:
+                lock.unlink(missing_ok=True)  # recovered meanwhile: its lock file is ours
         yield found
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def _legacy_pid_alive(data: dict[str, Any] | None, lock: Path) -> bool:
+    """A heartbeat from a matlog before locks whose process still runs."""
+    if data is None or "session" in data or lock.exists():
+        return False
+    pid = data.get("pid")
+    return isinstance(pid, int) and _legacy_alive(pid)
+
+
+def forget(orphan: Orphan) -> None:
+    """A recovered heartbeat is done with: the file, then its lock file (still ours)."""
+    orphan.path.unlink(missing_ok=True)
+    lock_path_for(orphan.path).unlink(missing_ok=True)
 
 
 def pending_rating_path(folder: Path) -> Path:
@@ -185,7 +301,7 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                 session = parse_record_dict("session", record)
                 journal_path = Path(data["journal"])
             except (KeyError, TypeError, ValueError):
-                orphan.path.unlink(missing_ok=True)  # unreadable: nothing to recover
+                forget(orphan)  # unreadable: nothing to recover
                 continue
             assert isinstance(session, Session)
             try:
@@ -193,7 +309,7 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                     logged.append(session)
             except DataError:
                 continue  # the journal cannot take it now: kept, and tried again next time
-            orphan.path.unlink(missing_ok=True)  # gone already if a lock did not hold
+            forget(orphan)  # gone already if a lock did not hold
     return logged
 
 

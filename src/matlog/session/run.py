@@ -138,7 +138,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
         before=before,
         note=plan.note,
     )
-    running = RunningFile(runner.state_dir)
+    running = RunningFile(runner.state_dir, session.id or new_id(started))
 
     def beat(c: timer.Countdown) -> None:
         with contextlib.suppress(OSError):

@@ -1,0 +1,159 @@
+"""The state folder against the real world: PID namespaces, folders, bytes, other users.
+
+Issue #10, part two. The heartbeat of a running session (`running-*.json`) and the rating
+owed (`pending-rating.json`) are what lets a killed session be logged by the next command;
+each test here drives the installed `matlog` in real processes the way a user meets the
+problem: a container that gives a new process the PID of a killed one, a `matlog` started
+in another folder, text typed in a Latin-1 terminal, a heartbeat cut short or left by root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matlog import paths
+from matlog.cli import app
+from matlog.clock import FakeClock
+from matlog.env import Env
+from matlog.journal import Journal
+from matlog.records import Session
+
+MATLOG = str(Path(sys.executable).parent / "matlog")
+DEAD_PID = 2**22 + 4321  # beyond pid_max: never a live process
+
+
+@pytest.fixture(autouse=True)
+def safety_notice_seen() -> None:
+    folder = paths.ensure_private_dir(paths.state_dir())
+    (folder / "seen-safety").touch()
+
+
+def environ(journal: Path | str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "MATLOG_JOURNAL": str(journal), **extra}
+
+
+def matlog(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MATLOG, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def started(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[str]:
+    """A `matlog start` running in the background, once its first heartbeat is on disk."""
+    child = subprocess.Popen(
+        args,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()  # "Started 1m; ends at ...": after the first heartbeat
+    assert line.startswith("Started"), line + child.stderr.read()  # type: ignore[union-attr]
+    return child
+
+
+def killed(child: subprocess.Popen[str]) -> None:
+    child.kill()
+    child.communicate(timeout=20)
+
+
+def heartbeats() -> list[Path]:
+    return sorted(paths.state_dir().glob("running-*.json"))
+
+
+def sessions(journal: Path) -> list[Session]:
+    return Journal(journal).read().sessions
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Liveness never depends on PIDs being unique
+
+
+def test_a_killed_session_with_the_pid_of_the_next_start_is_recovered(tmp_path: Path) -> None:
+    # In a PID namespace, the next `start` can get the very PID the killed one had: its
+    # heartbeat then names this process. It must be logged, not taken for our own.
+    journal = tmp_path / "journal.toml"
+    killed(started([MATLOG, "start", "60s", "--settle", "0"], environ(journal)))
+    [heartbeat] = heartbeats()
+    data = json.loads(heartbeat.read_text())
+    data["pid"] = os.getpid()
+    heartbeat.unlink()
+    (heartbeat.parent / f"running-{os.getpid()}.json").write_text(json.dumps(data))
+    env = Env(journal_path=journal, clock=FakeClock(), interactive=False)
+    result = CliRunner().invoke(app, ["start", "1s", "--settle", "0"], obj=env)
+    assert result.exit_code == 0, result.output
+    assert "did not end normally" in result.stderr
+    assert sorted(s.ended for s in sessions(journal)) == ["finished", "interrupted"]
+    assert heartbeats() == []
+
+
+def test_a_running_session_whose_pid_looks_dead_is_left_alone(tmp_path: Path) -> None:
+    # Seen from the host, a session in a container has a PID that means nothing here: the
+    # next command must not log it as killed (it would then be logged twice).
+    journal = tmp_path / "journal.toml"
+    child = started([MATLOG, "start", "60s", "--settle", "0"], environ(journal))
+    try:
+        [heartbeat] = heartbeats()
+        data = json.loads(heartbeat.read_text())
+        data["pid"] = DEAD_PID
+        spare = heartbeat.with_suffix(".edit")
+        spare.write_text(json.dumps(data))
+        os.replace(spare, heartbeat)
+        other = matlog("log", env=environ(journal))
+        assert other.returncode == 0, other.stderr
+        assert "did not end normally" not in other.stderr
+        assert sessions(journal) == []
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=20)
+    assert child.returncode == 143
+    [logged] = sessions(journal)
+    assert logged.ended == "interrupted"
+    assert heartbeats() == []
+
+
+def _unshare() -> list[str]:
+    command = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare here")
+    probe = subprocess.run([*command, "true"], capture_output=True, timeout=20)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare --pid does not work here: {probe.stderr.decode().strip()}")
+    return command
+
+
+def test_in_a_real_pid_namespace_the_killed_session_is_recovered(tmp_path: Path) -> None:
+    # `matlog start` as PID 1 of a fresh namespace, killed; the next `start` in another
+    # fresh namespace is PID 1 again.
+    unshare = _unshare()
+    journal = tmp_path / "journal.toml"
+    env = environ(journal)
+    first = started([*unshare, MATLOG, "start", "60s", "--settle", "0"], env)
+    killed(first)  # unshare dies of SIGKILL; --kill-child sends the same to matlog
+    [heartbeat] = heartbeats()
+    assert json.loads(heartbeat.read_text())["pid"] == 1
+    second = subprocess.run(
+        [*unshare, MATLOG, "start", "1s", "--settle", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "did not end normally" in second.stderr
+    assert sorted(s.ended for s in sessions(journal)) == ["finished", "interrupted"]
+    assert heartbeats() == []
