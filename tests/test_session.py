@@ -141,6 +141,23 @@ def test_asleep_at_the_after_prompt_logs_without_ratings_and_owes_them(
     assert session.owed_rating(runner.state_dir, runner.journal, [rated]) is None
 
 
+def test_the_rating_owed_names_its_journal_absolutely(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = make_runner(tmp_path, clock, prompter_class=SleepyPrompter)
+    runner.journal = Journal(Path("journal.toml"))  # as typed: relative
+    runner.append = runner.journal.append
+    plan = session.SessionPlan(planned_seconds=60, area="back", ask_after=True, settle_seconds=0)
+    session.run_session(plan, runner)
+    data = json.loads((runner.state_dir / "pending-rating.json").read_text())
+    assert data["journal"] == str(tmp_path / "journal.toml")
+    [logged] = runner.journal.read().sessions
+    monkeypatch.chdir(tmp_path / "state")  # another folder: the same journal is owed
+    owed = session.owed_rating(runner.state_dir, Journal(tmp_path / "journal.toml"), [logged])
+    assert owed is not None and owed.id == logged.id
+
+
 @pytest.mark.parametrize(
     ("key", "ended", "seconds"), [("q", "stopped", 125), ("d", "discomfort", 125)]
 )

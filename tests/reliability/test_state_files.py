@@ -157,3 +157,32 @@ def test_in_a_real_pid_namespace_the_killed_session_is_recovered(tmp_path: Path)
     assert "did not end normally" in second.stderr
     assert sorted(s.ended for s in sessions(journal)) == ["finished", "interrupted"]
     assert heartbeats() == []
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Paths in the state folder are absolute: recovery from any folder finds the same file
+
+
+@pytest.mark.parametrize("how", ["--journal", "MATLOG_JOURNAL"])
+def test_a_relative_journal_is_recovered_into_the_same_file_from_another_folder(
+    tmp_path: Path, how: str
+) -> None:
+    here, elsewhere = tmp_path / "A", tmp_path / "B"
+    here.mkdir()
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "MATLOG_JOURNAL"}
+    if how == "MATLOG_JOURNAL":
+        env["MATLOG_JOURNAL"] = "j.toml"
+        args = [MATLOG, "start", "60s", "--settle", "0"]
+    else:
+        args = [MATLOG, "--journal", "j.toml", "start", "60s", "--settle", "0"]
+    killed(started(args, env, cwd=here))
+    later = matlog(
+        "plan", env={**env, "MATLOG_JOURNAL": str(tmp_path / "other.toml")}, cwd=elsewhere
+    )
+    assert later.returncode == 0, later.stderr
+    assert "did not end normally" in later.stderr
+    [logged] = sessions(here / "j.toml")
+    assert logged.ended == "interrupted"
+    assert not (elsewhere / "j.toml").exists() and not (tmp_path / "other.toml").exists()
+    assert heartbeats() == []

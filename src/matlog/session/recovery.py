@@ -37,6 +37,36 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     replace_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
+def journal_fields(journal: Path) -> dict[str, str]:
+    """How state files name a journal: absolute, and byte for byte.
+
+    `journal` is the path as text for people reading the file (any byte that is not UTF-8
+    shown as U+FFFD); `journal_bytes` is the file name's bytes in base64, which is what
+    `journal_from` reads: a folder typed in a Latin-1 terminal is found again exactly.
+    """
+    import base64
+
+    name = os.fsencode(Path(journal).absolute())
+    return {
+        "journal": name.decode("utf-8", "replace"),
+        "journal_bytes": base64.b64encode(name).decode("ascii"),
+    }
+
+
+def journal_from(data: Mapping[str, Any]) -> Path:
+    """The journal a state file names (TypeError/ValueError/KeyError if it names none)."""
+    encoded = data.get("journal_bytes")
+    if encoded is None:  # written by a matlog before `journal_bytes`
+        return Path(str(data["journal"]))
+    import base64
+    import binascii
+
+    try:
+        return Path(os.fsdecode(base64.b64decode(str(encoded), validate=True)))
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_bytes())
@@ -116,7 +146,7 @@ class RunningFile:
                 "format": 2,
                 "session": self.session_id,
                 "pid": os.getpid(),  # for people reading the file; never used for liveness
-                "journal": str(journal),
+                **journal_fields(journal),
                 "record": record,
                 "actual_seconds": int(elapsed),
                 "ended": ended,
@@ -299,7 +329,7 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                 record["actual_seconds"] = int(data["actual_seconds"])
                 record["ended"] = data.get("ended") or "interrupted"
                 session = parse_record_dict("session", record)
-                journal_path = Path(data["journal"])
+                journal_path = journal_from(data)
             except (KeyError, TypeError, ValueError):
                 forget(orphan)  # unreadable: nothing to recover
                 continue
@@ -321,11 +351,18 @@ def owed_rating(state_dir: Path, journal: Journal, sessions: Sequence[Session]) 
         return None
     wanted = data.get("id")
     for session in sessions:
-        if session.id == wanted and not session.after and data.get("journal") == str(journal.path):
+        if session.id == wanted and not session.after and _names(data, journal.path):
             return session
     with contextlib.suppress(OSError):
         path.unlink()  # rated since, or removed: nothing is owed
     return None
+
+
+def _names(data: Mapping[str, Any], journal: Path) -> bool:
+    try:
+        return journal_from(data) == journal.absolute()
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def clear_owed_rating(state_dir: Path) -> None:

@@ -25,7 +25,12 @@ from matlog.ratings import ask_ratings
 from matlog.records import Session, new_id
 from matlog.session import timer
 from matlog.session.bells import Bells
-from matlog.session.recovery import RunningFile, pending_rating_path, write_json
+from matlog.session.recovery import (
+    RunningFile,
+    journal_fields,
+    pending_rating_path,
+    write_json,
+)
 
 # ---------------------------------------------------------------------------------------
 # The session
@@ -214,7 +219,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
     if timed_out:
         write_json(
             pending_rating_path(runner.state_dir),
-            {"journal": str(runner.journal.path), "id": session.id},
+            {**journal_fields(runner.journal.path), "id": session.id},
         )
     return Outcome(session, after_timed_out=timed_out, signum=signum)
 
