@@ -293,3 +293,26 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.parametrize(
+    ("option", "args"),
+    [
+        ("--note", ["--note", "caf\udce9"]),
+        ("--tag", ["-t", "caf\udce9"]),
+        ("--area", ["--area", "caf\udce9"]),
+        ("--before", ["-b", "pain=6,caf\udce9=3"]),
+        ("--bell-every", ["--bell-every", "1\udce9"]),
+        ("--layer", ["--layer", "caf\udce9"]),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_before_anything_starts(
+    invoke, journal_path: Path, isolated_home: Path, option: str, args: list[str]
+) -> None:
+    # What Python makes of Latin-1 bytes in argv: lone surrogates.
+    result = invoke("start", "1s", "--settle", "0", *args)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"matlog: {option}: the text is not UTF-8")
+    assert not journal_path.exists()
+    assert not list((isolated_home / ".local/state/matlog").glob("running-*"))

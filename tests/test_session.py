@@ -343,6 +343,17 @@ def test_a_heartbeat_from_before_locks_is_recovered_by_its_pid(tmp_path: Path) -
     assert list(state_dir.glob("running-*")) == []
 
 
+def test_state_files_name_a_journal_byte_for_byte(tmp_path: Path) -> None:
+    from matlog.session.recovery import journal_fields, journal_from, read_json, write_json
+
+    journal = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9/j.toml"))  # not UTF-8
+    write_json(tmp_path / "state.json", {**journal_fields(journal), "note": "caf\udce9"})
+    data = read_json(tmp_path / "state.json")
+    assert data is not None and journal_from(data) == journal
+    assert data["note"] == "caf\udce9"  # a lone surrogate is stored as its escape
+    assert data["journal"] == str(tmp_path) + "/caf\ufffd/j.toml"  # for people: U+FFFD
+
+
 def test_rating_flags() -> None:
     metrics = Config().metrics
     assert ratings.parse_rating_flags(["pain=6,stress=7", "mood=5"], metrics) == {

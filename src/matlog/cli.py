@@ -117,6 +117,27 @@ def main_callback(
         queries.before_command(ctx.obj, ctx.invoked_subcommand)
 
 
+def _refuse_undecodable(options: dict[str, list[str] | list[str | None]]) -> None:
+    """Text that is not UTF-8 is refused before anything starts (usage error, exit 2).
+
+    A terminal set to Latin-1 sends bytes that Python turns into lone surrogates: the journal
+    (UTF-8) cannot hold them, so a note, tag or rating typed that way is refused here, by
+    name, instead of costing characters — or, before, the whole session — later.
+    """
+    for option, values in options.items():
+        for value in values:
+            if value is None:
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise UsageError(
+                    f"{option}: the text is not UTF-8 (byte {exc.start + 1} is from another "
+                    "encoding, e.g. a terminal set to Latin-1)",
+                    hint="set the terminal to UTF-8 and type it again",
+                ) from None
+
+
 def _env(ctx: typer.Context) -> Env:
     env = ctx.obj
     assert isinstance(env, Env)
@@ -193,6 +214,20 @@ def start_command(
     from matlog.records import LAYERS, SURFACES
     from matlog.session.start import start_notes
 
+    _refuse_undecodable(
+        {
+            "DURATION": [duration],
+            "--before": before,
+            "--after": after,
+            "--tag": tag,
+            "--area": [area],
+            "--note": [note],
+            "--settle": [settle],
+            "--bell-every": [bell_every],
+            "--layer": [layer],
+            "--surface": [surface],
+        }
+    )
     env = _env(ctx)
     config = env.config
     if layer is not None and layer not in LAYERS:

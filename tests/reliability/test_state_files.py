@@ -186,3 +186,69 @@ def test_a_relative_journal_is_recovered_into_the_same_file_from_another_folder(
     assert logged.ended == "interrupted"
     assert not (elsewhere / "j.toml").exists() and not (tmp_path / "other.toml").exists()
     assert heartbeats() == []
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Text that is not UTF-8: refused before anything starts; a journal folder just works
+
+LATIN1 = "café".encode("latin-1")  # what a Latin-1 terminal sends for "café"
+BAD_OPTIONS = [
+    ("--note", [b"--note", LATIN1]),
+    ("--tag", [b"-t", LATIN1]),
+    ("--area", [b"--area", LATIN1]),
+    ("--before", [b"-b", b"pain=6," + LATIN1 + b"=3"]),
+    ("--after", [b"-a", LATIN1 + b"=3"]),
+    ("--settle", [b"--settle", LATIN1]),
+    ("DURATION", [LATIN1]),
+]
+
+
+@pytest.mark.parametrize(("option", "args"), BAD_OPTIONS, ids=[o for o, _ in BAD_OPTIONS])
+def test_option_text_that_is_not_utf8_is_refused_before_anything_starts(
+    tmp_path: Path, option: str, args: list[bytes]
+) -> None:
+    journal = tmp_path / "journal.toml"
+    duration = [] if option == "DURATION" else [b"1s"]
+    run = subprocess.run(
+        [MATLOG.encode(), b"start", *duration, b"--settle", b"0", *args],
+        env=environ(journal),
+        capture_output=True,
+        timeout=60,
+    )
+    err = run.stderr.decode("utf-8", "backslashreplace")
+    assert run.returncode == 2, err
+    [line] = err.splitlines()
+    assert line.startswith("matlog: ") and option in line and "UTF-8" in line
+    assert run.stdout == b"" and not journal.exists() and heartbeats() == []
+
+
+def test_a_journal_folder_that_is_not_utf8_just_works(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path) + b"/" + LATIN1
+    os.mkdir(folder)
+    journal = folder + b"/j.toml"
+    env = {**os.environb, b"MATLOG_JOURNAL": journal}
+    # A whole session, then one killed: recovered into the same file by the next command.
+    done = subprocess.run(
+        [MATLOG, "start", "1s", "--settle", "0", "--note", "ok"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    killed(started([MATLOG, "start", "60s", "--settle", "0"], env))  # type: ignore[arg-type]
+    later = subprocess.run([MATLOG, "log"], env=env, capture_output=True, timeout=60)
+    assert later.returncode == 0, later.stderr.decode(errors="replace")
+    assert b"did not end normally" in later.stderr and b"Traceback" not in later.stderr
+    logged = sessions(Path(os.fsdecode(journal)))
+    assert sorted(s.ended for s in logged) == ["finished", "interrupted"]
+    assert sorted(os.listdir(os.fsencode(tmp_path))) == [LATIN1, b"home"]  # nothing else made
+    assert heartbeats() == []
+
+
+def test_a_journal_name_that_is_not_utf8_is_printed_as_its_bytes(tmp_path: Path) -> None:
+    journal = os.fsencode(tmp_path) + b"/" + LATIN1 + b".toml"
+    env = {**os.environb, b"MATLOG_JOURNAL": journal, b"PYTHONIOENCODING": b"utf-8:strict"}
+    for command in (b"paths", b"check", b"log"):
+        run = subprocess.run([MATLOG.encode(), command], env=env, capture_output=True, timeout=60)
+        assert run.returncode == 0, run.stderr.decode(errors="replace")
+        assert journal in run.stdout and run.stderr == b""

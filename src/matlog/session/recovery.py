@@ -32,9 +32,13 @@ if TYPE_CHECKING:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Whole or not at all (temp file, every byte, fsync, rename), private to the user."""
+    """Whole or not at all (temp file, every byte, fsync, rename), private to the user.
+
+    ASCII JSON: a lone surrogate (text that was not UTF-8) is written as its `\\udcXX`
+    escape and read back as it was, never a UnicodeEncodeError in the middle of a session.
+    """
     ensure_private_dir(path.parent)
-    replace_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    replace_atomically(path, json.dumps(data).encode("ascii"))
 
 
 def journal_fields(journal: Path) -> dict[str, str]:
