@@ -354,6 +354,77 @@ def test_state_files_name_a_journal_byte_for_byte(tmp_path: Path) -> None:
     assert data["journal"] == str(tmp_path) + "/caf\ufffd/j.toml"  # for people: U+FFFD
 
 
+@pytest.mark.parametrize("damage", ["cut-short", "not-a-record", "unreadable"])
+def test_a_heartbeat_that_cannot_be_read_is_set_aside_never_deleted(
+    tmp_path: Path, damage: str
+) -> None:
+    state_dir = tmp_path / "state"
+    path = dead_running_file(state_dir, tmp_path / "journal.toml", elapsed=30)
+    whole = path.read_bytes()
+    if damage == "cut-short":
+        path.write_bytes(whole[:40])
+    elif damage == "not-a-record":
+        path.write_text(json.dumps({**json.loads(whole), "record": {"started": "soon"}}))
+    else:
+        path.chmod(0)
+        if os.access(path, os.R_OK):  # root reads anything: play the refusal
+            path.write_bytes(b"\xff\xfe")
+    damaged = path.read_bytes() if os.access(path, os.R_OK) else None
+    notes: list[str] = []
+    assert session.recover(state_dir, lambda p, r: True, notes) == []
+    aside = state_dir / f"unreadable-{path.name}"
+    [note] = notes
+    assert str(aside) in note and "nothing was deleted" in note
+    assert aside.exists() and not path.exists()
+    if damaged is not None:
+        assert aside.read_bytes() == damaged
+    again: list[str] = []
+    assert session.recover(state_dir, lambda p, r: True, again) == [] and again == []
+    assert sorted(p.name for p in state_dir.iterdir()) == [aside.name]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_a_heartbeat_of_another_user_is_skipped_with_one_note(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    path = dead_running_file(state_dir, tmp_path / "journal.toml", elapsed=30)
+    os.chown(path, 65534, 65534)  # left by `sudo matlog start`, seen from the other side
+    for expected in (1, 0):
+        notes: list[str] = []
+        assert session.recover(state_dir, lambda p, r: True, notes) == []
+        assert len(notes) == expected and all("another user" in n for n in notes)
+        assert path.exists()
+
+
+def test_a_short_write_never_reaches_the_heartbeat(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A nearly full disk: a long note makes the heartbeat's write come up short.
+    import errno
+
+    from matlog import privatefiles
+
+    running = RunningFile(tmp_path / "state", "01TESTSHORT00000000000000A")
+    record = {"started": clock.now().isoformat(), "note": "short"}
+    running.beat(tmp_path / "j.toml", record, 5, "interrupted", clock.now())
+    whole = running.path.read_bytes()
+    real_write = os.write
+
+    def full_disk(fd: int, data: bytes) -> int:
+        if len(data) > 4096:
+            return real_write(fd, bytes(data)[:4096])  # what fits
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(privatefiles.os, "write", full_disk)
+    with pytest.raises(OSError):
+        running.beat(
+            tmp_path / "j.toml", {**record, "note": "x" * 20000}, 10, "interrupted", clock.now()
+        )
+    monkeypatch.undo()
+    assert running.path.read_bytes() == whole  # the last whole heartbeat, never a part
+    assert [p.name for p in running.folder.iterdir() if p.name.startswith(".")] == []
+    running.remove()
+
+
 def test_rating_flags() -> None:
     metrics = Config().metrics
     assert ratings.parse_rating_flags(["pain=6,stress=7", "mood=5"], metrics) == {

@@ -31,7 +31,10 @@ def before_command(env: Env, command: str) -> None:
         return
     from matlog.session import recovery
 
-    recovery.recover_killed_sessions(state_dir, env.err.print)
+    def say(text: str) -> None:  # one line each, whatever the width; file names as they are
+        env.err.print(text, soft_wrap=True, markup=False)
+
+    recovery.recover_killed_sessions(state_dir, say)
     if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
         return
     recovery.offer_owed_rating(state_dir, env.journal, env.prompter(), env.config.metrics)

@@ -252,3 +252,72 @@ def test_a_journal_name_that_is_not_utf8_is_printed_as_its_bytes(tmp_path: Path)
         run = subprocess.run([MATLOG.encode(), command], env=env, capture_output=True, timeout=60)
         assert run.returncode == 0, run.stderr.decode(errors="replace")
         assert journal in run.stdout and run.stderr == b""
+
+
+# ---------------------------------------------------------------------------------------
+# 4. A heartbeat that cannot be read is never deleted; one of another user's is skipped
+
+
+def test_a_truncated_heartbeat_is_set_aside_and_said_once(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.toml"
+    killed(
+        started([MATLOG, "start", "60s", "--settle", "0", "--note", "x" * 5000], environ(journal))
+    )
+    [heartbeat] = heartbeats()
+    whole = heartbeat.read_bytes()
+    heartbeat.write_bytes(whole[: len(whole) // 2])  # what a short write used to leave
+    first = matlog("log", env=environ(journal))
+    assert first.returncode == 0, first.stderr
+    [line] = first.stderr.splitlines()
+    aside = paths.state_dir() / f"unreadable-{heartbeat.name}"
+    assert "could not be read" in line and str(aside) in line
+    assert aside.read_bytes() == whole[: len(whole) // 2]
+    assert os.stat(aside).st_mode & 0o777 == 0o600
+    assert heartbeats() == [] and not journal.exists()
+    second = matlog("log", env=environ(journal))
+    assert second.returncode == 0 and second.stderr == ""
+
+
+def test_a_heartbeat_of_another_user_never_stops_a_command(tmp_path: Path) -> None:
+    # `sudo matlog start` left a root-owned heartbeat (and lock) in a user's state folder;
+    # the user (here: nobody) runs matlog. Needs root to set up, and setpriv.
+    if os.getuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to play two users")
+    import tempfile
+
+    nobody = 65534
+    base = Path(tempfile.mkdtemp(prefix="matlog-other-user-"))
+    try:
+        home = base / "home"
+        state = home / ".local/state/matlog"
+        state.mkdir(parents=True)
+        for folder in (base, home, home / ".local", state.parent, state):
+            os.chown(folder, nobody, nobody)
+        (state / "seen-safety").touch()
+        data = {"format": 2, "session": "01ROOTSESSION000000000000A", "pid": 1}
+        (state / "running-01ROOTSESSION000000000000A.json").write_text(json.dumps(data))
+        (state / "running-01ROOTSESSION000000000000A.json").chmod(0o600)
+        (state / "running-01ROOTSESSION000000000000A.lock").touch(mode=0o600)
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "MATLOG_JOURNAL": str(home / "j.toml"),
+        }
+        as_nobody = ["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups"]
+        said = []
+        for args in (["log"], ["start", "1s", "--settle", "0"], ["plan"]):
+            run = subprocess.run(
+                [*as_nobody, MATLOG, *args], env=env, capture_output=True, text=True, timeout=60
+            )
+            assert run.returncode == 0, run.stderr
+            assert "Traceback" not in run.stderr
+            said.append(run.stderr)
+        assert sum("another user" in s for s in said) == 1, said
+        assert (state / "running-01ROOTSESSION000000000000A.json").stat().st_uid == 0
+        assert len(Journal(home / "j.toml").read().sessions) == 1
+    finally:
+        shutil.rmtree(base)

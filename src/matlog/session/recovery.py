@@ -201,6 +201,12 @@ def _open_lock(lock: Path) -> int | None:
         return os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
+    except OSError:  # another user's (`sudo matlog start`): not ours to judge
+        raise _Foreign from None
+
+
+class _Foreign(Exception):
+    """A heartbeat or lock file this user cannot open: another user's."""
 
 
 def _legacy_alive(pid: int) -> bool:
@@ -227,8 +233,9 @@ def live_sessions(folder: Path) -> list[dict[str, Any]]:
         if lock_path_for(path) in _HELD:
             continue  # this process's own
         data = read_json(path)
-        if data is not None and _is_alive(path, data):
-            found.append(data)
+        with contextlib.suppress(_Foreign):
+            if data is not None and _is_alive(path, data):
+                found.append(data)
     return found
 
 
@@ -239,14 +246,19 @@ class Orphan:
 
 
 @contextlib.contextmanager
-def orphans(folder: Path) -> Iterator[list[Orphan]]:
+def orphans(folder: Path, notes: list[str] | None = None) -> Iterator[list[Orphan]]:
     """Heartbeats whose session is not running, each locked so only one command recovers it.
 
     The lock taken is the session's own (its `.lock` file, created if a heartbeat from an
     older matlog has none): a session found dead stays dead, and a second command looking
     at the same moment sees it held. The caller logs each and then calls `forget` on it
     inside the `with`.
+
+    Nothing is deleted that could not be read: a heartbeat that does not parse is set aside
+    (`set_aside`), and one of another user's (left by `sudo matlog start`) is skipped. What
+    the user should hear about is added to `notes`.
     """
+    said = notes if notes is not None else []
     found: list[Orphan] = []
     fds: list[int] = []
     try:
@@ -254,12 +266,26 @@ def orphans(folder: Path) -> Iterator[list[Orphan]]:
             lock = lock_path_for(path)
             if lock in _HELD:
                 continue  # this process's own session
-            data = read_json(path)
-            if _legacy_pid_alive(data, lock):
-                continue
             try:
-                fd = os.open(lock, _LOCK_FLAGS, 0o600)
+                if os.stat(path, follow_symlinks=False).st_uid != os.getuid():
+                    raise _Foreign
+                data = read_json(path)
+                if _legacy_pid_alive(data, lock):
+                    continue
+                try:
+                    fd = os.open(lock, _LOCK_FLAGS, 0o600)
+                except FileNotFoundError:
+                    continue
+                except PermissionError:
+                    raise _Foreign from None
             except FileNotFoundError:
+                continue  # recovered meanwhile
+            except _Foreign:
+                if not notice_seen(folder, f"foreign-{path.name}"):
+                    said.append(
+                        f"Note: skipped {path}: another user's session (e.g. `sudo matlog "
+                        "start`); recover it as that user."
+                    )
                 continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -271,13 +297,39 @@ def orphans(folder: Path) -> Iterator[list[Orphan]]:
             if data is not None and path.exists():
                 found.append(Orphan(path, data))
             elif path.exists():
-                path.unlink()  # unreadable: nothing can be recovered from it
+                said.append(set_aside(path))
+                lock.unlink(missing_ok=True)
             else:
                 lock.unlink(missing_ok=True)  # recovered meanwhile: its lock file is ours
         yield found
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def set_aside(path: Path) -> str:
+    """Keep a heartbeat that cannot be read as `unreadable-NAME` beside it; say where.
+
+    It may hold a session (a disk that filled, a hand edit): never deleted, only moved out
+    of recovery's way, under a name nothing else uses (a link never replaces a file).
+    """
+    target = path.with_name(f"unreadable-{path.name}")
+    while True:
+        try:
+            os.link(path, target, follow_symlinks=False)
+            break
+        except FileExistsError:
+            target = path.with_name(f"unreadable-{os.urandom(3).hex()}-{path.name}")
+        except OSError as exc:
+            return (
+                f"Note: {path} could not be read and could not be set aside "
+                f"({exc.strerror}); it is left where it is."
+            )
+    path.unlink(missing_ok=True)
+    return (
+        f"Note: a session's heartbeat could not be read; set aside as {target} "
+        "(nothing was deleted: look inside, or remove it)."
+    )
 
 
 def _legacy_pid_alive(data: dict[str, Any] | None, lock: Path) -> bool:
@@ -313,19 +365,25 @@ def notice_seen(folder: Path, name: str) -> bool:
 # After the fact: recovery and ratings owed
 
 
-def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list[Session]:
+def recover(
+    state_dir: Path,
+    append_to: Callable[[Path, Session], bool],
+    notes: list[str] | None = None,
+) -> list[Session]:
     """Log sessions whose process died (kill -9, power loss) as they last were.
 
     `append_to(journal_path, session)` appends unless the journal has the id already and
     returns False then; a DataError from it leaves the session to be tried again. Returns
-    what was logged now.
+    what was logged now; what else the user should hear (a heartbeat set aside, another
+    user's skipped) is added to `notes`.
     """
     from matlog.journal import parse_record_dict
 
     logged: list[Session] = []
     if not state_dir.is_dir():
         return logged
-    with orphans(state_dir) as found:
+    said = notes if notes is not None else []
+    with orphans(state_dir, said) as found:
         for orphan in found:
             data = orphan.data
             try:
@@ -335,7 +393,8 @@ def recover(state_dir: Path, append_to: Callable[[Path, Session], bool]) -> list
                 session = parse_record_dict("session", record)
                 journal_path = journal_from(data)
             except (KeyError, TypeError, ValueError):
-                forget(orphan)  # unreadable: nothing to recover
+                said.append(set_aside(orphan.path))  # not a heartbeat we can read: kept
+                lock_path_for(orphan.path).unlink(missing_ok=True)
                 continue
             assert isinstance(session, Session)
             try:
@@ -394,7 +453,11 @@ def recover_killed_sessions(state_dir: Path, say: Callable[[str], None]) -> None
 
     from matlog.durations import format_duration
 
-    for record in recover(state_dir, append_to):
+    notes: list[str] = []
+    recovered = recover(state_dir, append_to, notes)
+    for note in notes:
+        say(note)
+    for record in recovered:
         say(
             f"Found a session that did not end normally ({record.started:%Y-%m-%d %H:%M}, "
             f"{format_duration(record.actual_seconds)} on the mat): logged it as "
