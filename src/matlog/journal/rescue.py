@@ -31,14 +31,25 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
     # An imported record's id can be any text ("a/b"): keep the file name plain.
     stem = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
     for folder in folders:
-        path = folder / f"{stem}-{os.urandom(4).hex()}.toml"
         try:
             paths.ensure_private_dir(folder)
-            create_new(path, text)
         except OSError:
             continue
-        return path
+        # A name taken (by chance, or by a file or link planted there) is never written
+        # through: another random name is drawn, a few times, before the next folder.
+        for _ in range(_TRIES):
+            path = folder / f"{stem}-{os.urandom(4).hex()}.toml"
+            try:
+                create_new(path, text)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            return path
     return None
+
+
+_TRIES = 16
 
 
 def rescue_folders() -> list[Path]:
