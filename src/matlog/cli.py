@@ -114,6 +114,9 @@ def main_callback(
     if ctx.invoked_subcommand and not ctx.resilient_parsing:
         from matlog import queries
 
+        if ctx.invoked_subcommand == "start":
+            ctx.obj.use_config_leniently()
+
         queries.before_command(ctx.obj, ctx.invoked_subcommand)
 
 
@@ -244,8 +247,18 @@ def start_command(
         else parse_duration(settle, what="--settle", allow_zero=True)
     )
     bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
-    advice = queries.plan(env)  # also refuses a broken journal before anyone lies down
-    planned = parse_duration(duration) if duration is not None else advice.next_seconds
+    planned = parse_duration(duration) if duration is not None else None
+    advice, broken = queries.plan_for_start(env)
+    if planned is None:
+        planned = advice.next_seconds
+    if broken is not None:
+        # The countdown never depends on the journal: it runs, and the record is rescued.
+        length = "" if duration is not None else f"; {format_duration(planned)}, the plan's start"
+        print_error(
+            f"{broken.message}: the session runs anyway and its record will go to a rescue "
+            f"file{length}",
+            "`matlog check` lists every problem",
+        )
 
     notes = start_notes(paths.state_dir(), planned, advice)
     for notice in notes.notices:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from matlog.env import Env
+    from matlog.errors import DataError
     from matlog.plan import Advice
 
 
@@ -37,7 +38,15 @@ def before_command(env: Env, command: str) -> None:
     recovery.recover_killed_sessions(state_dir, say)
     if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
         return
-    recovery.offer_owed_rating(state_dir, env.journal, env.prompter(), env.config.metrics)
+    from matlog.errors import DataError
+
+    try:
+        recovery.offer_owed_rating(state_dir, env.journal, env.prompter(), env.config.metrics)
+    except DataError:
+        if command != "start":
+            raise
+        # A journal that cannot be read never stands between a user and the mat: `start`
+        # says what is wrong with it itself.
 
 
 def plan(env: Env) -> Advice:
@@ -47,6 +56,22 @@ def plan(env: Env) -> Advice:
     folder = StatsFolder(env.config)
     _, ladder = env.journal.fold(folder) or folder.start()
     return ladder.advice(env.clock.now())
+
+
+def plan_for_start(env: Env) -> tuple[Advice, DataError | None]:
+    """The plan's advice, or, if the journal cannot be read, the plan's start and why.
+
+    A countdown never depends on the journal (SPEC, "Promises about data"): `start` runs
+    the session anyway and its record goes to a rescue file.
+    """
+    from matlog.errors import DataError
+
+    try:
+        return plan(env), None
+    except DataError as exc:
+        from matlog.plan import Ladder
+
+        return Ladder(env.config.plan).advice(env.clock.now()), exc
 
 
 def stats(

@@ -24,7 +24,7 @@ from matlog import paths
 from matlog.cli import app
 from matlog.clock import FakeClock
 from matlog.env import Env
-from matlog.journal import Journal
+from matlog.journal import Journal, load_file
 from matlog.records import Session
 
 MATLOG = str(Path(sys.executable).parent / "matlog")
@@ -321,3 +321,39 @@ def test_a_heartbeat_of_another_user_never_stops_a_command(tmp_path: Path) -> No
         assert len(Journal(home / "j.toml").read().sessions) == 1
     finally:
         shutil.rmtree(base)
+
+
+# ---------------------------------------------------------------------------------------
+# 15. Never stand between a user and the mat: a broken journal, a config problem
+
+
+def test_the_installed_matlog_runs_a_session_on_a_broken_journal(tmp_path: Path) -> None:
+    # Without a DURATION it would run the plan's start, 5 real minutes: that case is
+    # tests/test_start_never_refuses.py's, on a fake clock.
+    journal = tmp_path / "journal.toml"
+    journal.write_text("format = 1\n\n[[session]]\nid = \n")
+    run = matlog("start", "1s", "--settle", "0", "-b", "pain=4", env=environ(journal))
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "Time is up" not in run.stdout
+    [rescued] = (paths.state_dir() / "rescued").iterdir()
+    errors = [line for line in run.stderr.splitlines() if line.startswith("matlog: ")]
+    assert f"{journal}:4:" in errors[0] and "runs anyway" in errors[0]
+    assert f"{journal}:4:" in errors[-1] and str(rescued) in errors[-1]
+    [record] = load_file(rescued).sessions
+    assert (record.ended, record.actual_seconds, record.before) == ("finished", 1, {"pain": 4})
+    assert journal.read_text() == "format = 1\n\n[[session]]\nid = \n"
+
+
+def test_the_installed_matlog_names_config_problems_and_runs(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.toml"
+    config = tmp_path / "config.toml"
+    config.write_text('bel = false\nafter_timeout = "never"\n')
+    env = environ(journal, MATLOG_CONFIG=str(config))
+    run = matlog("start", "1s", "--settle", "0", env=env)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"matlog: {config}: ") for line in lines)
+    assert "bel:" in lines[0] and "after_timeout:" in lines[1]
+    assert len(sessions(journal)) == 1
+    other = matlog("log", env=env)
+    assert other.returncode == 1 and f"{config}: bel:" in other.stderr
