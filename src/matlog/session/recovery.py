@@ -4,7 +4,9 @@ Small files in the state folder: the heartbeat, the rating owed, notices seen.
 
 The running file is what lets a session survive `kill -9`: it holds the record so far and
 the time on the mat at the last heartbeat. The next matlog command logs it as interrupted,
-exactly once (under a lock, and never if the journal already has its id).
+exactly once (under a lock, and never if the journal already has its id). Whether its
+session still runs is a lock the running process holds, never a PID (see `RunningFile`).
+A heartbeat that cannot be read is set aside, never deleted; another user's is skipped.
 """
 
 from __future__ import annotations
@@ -454,9 +456,11 @@ def recover_killed_sessions(state_dir: Path, say: Callable[[str], None]) -> None
     from matlog.durations import format_duration
 
     notes: list[str] = []
-    recovered = recover(state_dir, append_to, notes)
-    for note in notes:
-        say(note)
+    try:
+        recovered = recover(state_dir, append_to, notes)
+    finally:
+        for note in notes:  # a heartbeat set aside is said even if another failed
+            say(note)
     for record in recovered:
         say(
             f"Found a session that did not end normally ({record.started:%Y-%m-%d %H:%M}, "
