@@ -135,8 +135,8 @@ def _refuse_undecodable(options: dict[str, list[str] | list[str | None]]) -> Non
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
                 raise UsageError(
-                    f"{option}: the text is not UTF-8 (byte {exc.start + 1} is from another "
-                    "encoding, e.g. a terminal set to Latin-1)",
+                    f"{option}: the text is not UTF-8 (character {exc.start + 1} is a byte "
+                    "from another encoding, e.g. a terminal set to Latin-1)",
                     hint="set the terminal to UTF-8 and type it again",
                 ) from None
 
