@@ -99,3 +99,13 @@ def invoke(journal_path: Path, clock: FakeClock) -> Invoke:
         return CliRunner().invoke(app, list(args), input=input, obj=env)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def no_session_locks_left() -> Any:
+    """A test that plays a killed session leaves its heartbeat lock held in this process: let
+    go of it afterwards, as the kernel would."""
+    yield
+    from matlog.session.recovery import let_go_of_locks
+
+    let_go_of_locks()

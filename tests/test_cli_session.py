@@ -265,14 +265,33 @@ def test_a_second_session_at_the_same_time_says_so(invoke, isolated_home: Path, 
     import subprocess
     import sys
 
-    from matlog.session.recovery import RunningFile
-
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "matlog"])
+    # Another process runs a session: it holds its heartbeat's lock until stdin closes.
+    script = (
+        "import sys\n"
+        "from datetime import datetime\n"
+        "from pathlib import Path\n"
+        "from matlog.session.recovery import RunningFile\n"
+        "running = RunningFile(Path(sys.argv[1]), '01TESTOTHER00000000000000A')\n"
+        "when = datetime.fromisoformat(sys.argv[3])\n"
+        "running.beat(Path(sys.argv[2]), {'started': sys.argv[3]}, 5, 'interrupted', when)\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(isolated_home / ".local/state/matlog"),
+            str(isolated_home / "j.toml"),
+            clock.now().isoformat(),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        record = {"started": clock.now().isoformat()}
-        RunningFile(isolated_home / ".local/state/matlog", pid=other.pid).beat(
-            isolated_home / "j.toml", record, 5, "interrupted", clock.now()
-        )
+        assert other.stdout is not None and other.stdout.readline() == "ready\n"
         result = invoke("start", "1m", "--settle", "0")
         assert result.exit_code == 0
         assert "another matlog session is running (started 22:00)" in result.stderr
@@ -333,3 +352,26 @@ def test_the_settle_in_is_one_plain_line_when_piped(invoke, clock) -> None:
     )
     assert result.output.count("Lie down") == 1
     assert "\r" not in result.output and "\x1b" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "args"),
+    [
+        ("--note", ["--note", "caf\udce9"]),
+        ("--tag", ["-t", "caf\udce9"]),
+        ("--area", ["--area", "caf\udce9"]),
+        ("--before", ["-b", "pain=6,caf\udce9=3"]),
+        ("--bell-every", ["--bell-every", "1\udce9"]),
+        ("--layer", ["--layer", "caf\udce9"]),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_before_anything_starts(
+    invoke, journal_path: Path, isolated_home: Path, option: str, args: list[str]
+) -> None:
+    # What Python makes of Latin-1 bytes in argv: lone surrogates.
+    result = invoke("start", "1s", "--settle", "0", *args)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"matlog: {option}: the text is not UTF-8")
+    assert not journal_path.exists()
+    assert not list((isolated_home / ".local/state/matlog").glob("running-*"))

@@ -41,6 +41,17 @@ def test_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert paths.config_path() == Path.home() / "c.toml"
 
 
+def test_a_relative_journal_is_made_absolute_where_it_was_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It is stored in the state folder and read back by commands run from other folders.
+    monkeypatch.chdir(tmp_path)
+    assert paths.journal_path("j.toml") == tmp_path / "j.toml"
+    monkeypatch.setenv("MATLOG_JOURNAL", "sub/../j.jsonl")
+    assert paths.journal_path() == tmp_path / "sub/../j.jsonl"  # `..` is the file system's
+    assert paths.journal_path().is_absolute()
+
+
 def test_defaults_are_in_the_user_folders(isolated_home: Path) -> None:
     assert paths.journal_path() == isolated_home / ".local/share/matlog/journal.toml"
     assert paths.config_path() == isolated_home / ".config/matlog/config.toml"

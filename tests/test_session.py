@@ -18,7 +18,7 @@ from matlog.errors import Interrupted, UsageError
 from matlog.journal import Journal
 from matlog.prompts import Prompter, PromptTimeout
 from matlog.session import timer
-from matlog.session.recovery import RunningFile
+from matlog.session.recovery import RunningFile, let_go_of_locks
 
 
 @dataclass
@@ -148,6 +148,23 @@ def test_asleep_at_the_after_prompt_logs_without_ratings_and_owes_them(
     assert session.owed_rating(runner.state_dir, runner.journal, [rated]) is None
 
 
+def test_the_rating_owed_names_its_journal_absolutely(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = make_runner(tmp_path, clock, prompter_class=SleepyPrompter)
+    runner.journal = Journal(Path("journal.toml"))  # as typed: relative
+    runner.append = runner.journal.append
+    plan = session.SessionPlan(planned_seconds=60, area="back", ask_after=True, settle_seconds=0)
+    session.run_session(plan, runner)
+    data = json.loads((runner.state_dir / "pending-rating.json").read_text())
+    assert data["journal"] == str(tmp_path / "journal.toml")
+    [logged] = runner.journal.read().sessions
+    monkeypatch.chdir(tmp_path / "state")  # another folder: the same journal is owed
+    owed = session.owed_rating(runner.state_dir, Journal(tmp_path / "journal.toml"), [logged])
+    assert owed is not None and owed.id == logged.id
+
+
 @pytest.mark.parametrize(
     ("key", "ended", "seconds"), [("q", "stopped", 125), ("d", "discomfort", 125)]
 )
@@ -206,7 +223,8 @@ def test_the_heartbeat_file_holds_the_session_so_far(tmp_path: Path, clock: Fake
     class Peeking:
         def wait(self, timeout: float | None) -> None:
             clock.advance(timeout or 1)
-            path = RunningFile(runner.state_dir).path
+            found = sorted(runner.state_dir.glob("running-*.json"))
+            path = found[0] if found else runner.state_dir / "none"
             if path.exists() and clock.monotonic() - 1000 > 100 and not seen:
                 seen.append(json.loads(path.read_text()))
                 assert os.stat(path).st_mode & 0o777 == 0o600
@@ -226,7 +244,7 @@ def dead_running_file(
     ended: str = "interrupted",
     record_id: str = "01TESTRECOVERED0000000000A",
 ) -> Path:
-    running = RunningFile(state_dir, pid=2**22 + 12345)  # beyond pid_max: never alive
+    running = RunningFile(state_dir, record_id)
     clock = FakeClock()
     record = {
         "id": record_id,
@@ -237,6 +255,7 @@ def dead_running_file(
         "area": "back",
     }
     running.beat(journal, record, elapsed, ended, clock.now())
+    let_go_of_locks()  # what kill -9 leaves: the heartbeat, its lock let go by the kernel
     return running.path
 
 
@@ -271,10 +290,146 @@ def test_recovery_never_doubles_a_session_already_logged(tmp_path: Path) -> None
 
 def test_a_live_session_is_not_recovered(tmp_path: Path, clock: FakeClock) -> None:
     state_dir = tmp_path / "state"
-    RunningFile(state_dir).beat(
+    running = RunningFile(state_dir, "01TESTLIVE000000000000000A")
+    running.beat(
         tmp_path / "j.toml", {"started": clock.now().isoformat()}, 5, "interrupted", clock.now()
     )
-    assert session.recover(state_dir, lambda p, r: True) == []
+    try:
+        assert session.recover(state_dir, lambda p, r: True) == []
+    finally:
+        running.remove()
+
+
+def test_liveness_is_the_lock_never_the_pid(tmp_path: Path, clock: FakeClock) -> None:
+    # A PID namespace repeats PIDs: a dead heartbeat may name this very process, and a live
+    # one a PID that is dead here. Only the lock on the session's lock file counts.
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    dead = dead_running_file(
+        state_dir, journal.path, elapsed=30, record_id="01TESTDEAD0000000000000000"
+    )
+    data = json.loads(dead.read_text())
+    dead.write_text(json.dumps({**data, "pid": os.getpid()}))
+    live = RunningFile(state_dir, "01TESTLIVE000000000000000A")
+    live.beat(journal.path, {"started": clock.now().isoformat()}, 5, "interrupted", clock.now())
+    data = json.loads(live.path.read_text())
+    live.path.write_text(json.dumps({**data, "pid": 2**22 + 1}))
+    try:
+        logged = session.recover(state_dir, lambda p, r: bool(Journal(p).append([r])))
+        assert [s.id for s in logged] == ["01TESTDEAD0000000000000000"]
+        assert live.path.exists() and not dead.exists()
+    finally:
+        live.remove()
+    assert sorted(p.name for p in state_dir.iterdir()) == []
+
+
+def test_a_heartbeat_from_before_locks_is_recovered_by_its_pid(tmp_path: Path) -> None:
+    # Written by a matlog from before the locks: `running-PID.json`, no lock file.
+    state_dir = tmp_path / "state"
+    journal = Journal(tmp_path / "journal.toml")
+    path = dead_running_file(state_dir, journal.path, elapsed=42)
+    data = json.loads(path.read_text())
+    for key in ("format", "session"):
+        del data[key]
+    path.unlink()
+    path.with_suffix(".lock").unlink()
+    (state_dir / "running-4194305.json").write_text(json.dumps({**data, "pid": 2**22 + 1}))
+    mine = state_dir / f"running-{os.getpid()}.json"  # alive: this process, with matlog...
+    mine.write_text(
+        json.dumps(
+            {
+                **data,
+                "pid": os.getpid(),
+                "record": {**data["record"], "id": "01TESTMINE000000000000000A"},
+            }
+        )
+    )
+    logged = session.recover(state_dir, lambda p, r: bool(Journal(p).append([r])))
+    # ...but this matlog writes locks: a lock-less heartbeat naming it is not its own.
+    assert sorted(s.actual_seconds for s in logged) == [42, 42]
+    assert list(state_dir.glob("running-*")) == []
+
+
+def test_state_files_name_a_journal_byte_for_byte(tmp_path: Path) -> None:
+    from matlog.session.recovery import journal_fields, journal_from, read_json, write_json
+
+    journal = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9/j.toml"))  # not UTF-8
+    write_json(tmp_path / "state.json", {**journal_fields(journal), "note": "caf\udce9"})
+    data = read_json(tmp_path / "state.json")
+    assert data is not None and journal_from(data) == journal
+    assert data["note"] == "caf\udce9"  # a lone surrogate is stored as its escape
+    assert data["journal"] == str(tmp_path) + "/caf\ufffd/j.toml"  # for people: U+FFFD
+
+
+@pytest.mark.parametrize("damage", ["cut-short", "not-a-record", "unreadable"])
+def test_a_heartbeat_that_cannot_be_read_is_set_aside_never_deleted(
+    tmp_path: Path, damage: str
+) -> None:
+    state_dir = tmp_path / "state"
+    path = dead_running_file(state_dir, tmp_path / "journal.toml", elapsed=30)
+    whole = path.read_bytes()
+    if damage == "cut-short":
+        path.write_bytes(whole[:40])
+    elif damage == "not-a-record":
+        path.write_text(json.dumps({**json.loads(whole), "record": {"started": "soon"}}))
+    else:
+        path.chmod(0)
+        if os.access(path, os.R_OK):  # root reads anything: play the refusal
+            path.write_bytes(b"\xff\xfe")
+    damaged = path.read_bytes() if os.access(path, os.R_OK) else None
+    notes: list[str] = []
+    assert session.recover(state_dir, lambda p, r: True, notes) == []
+    aside = state_dir / f"unreadable-{path.name}"
+    [note] = notes
+    assert str(aside) in note and "nothing was deleted" in note
+    assert aside.exists() and not path.exists()
+    if damaged is not None:
+        assert aside.read_bytes() == damaged
+    again: list[str] = []
+    assert session.recover(state_dir, lambda p, r: True, again) == [] and again == []
+    assert sorted(p.name for p in state_dir.iterdir()) == [aside.name]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_a_heartbeat_of_another_user_is_skipped_with_one_note(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    path = dead_running_file(state_dir, tmp_path / "journal.toml", elapsed=30)
+    os.chown(path, 65534, 65534)  # left by `sudo matlog start`, seen from the other side
+    for expected in (1, 0):
+        notes: list[str] = []
+        assert session.recover(state_dir, lambda p, r: True, notes) == []
+        assert len(notes) == expected and all("another user" in n for n in notes)
+        assert path.exists()
+
+
+def test_a_short_write_never_reaches_the_heartbeat(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A nearly full disk: a long note makes the heartbeat's write come up short.
+    import errno
+
+    from matlog import privatefiles
+
+    running = RunningFile(tmp_path / "state", "01TESTSHORT00000000000000A")
+    record = {"started": clock.now().isoformat(), "note": "short"}
+    running.beat(tmp_path / "j.toml", record, 5, "interrupted", clock.now())
+    whole = running.path.read_bytes()
+    real_write = os.write
+
+    def full_disk(fd: int, data: bytes) -> int:
+        if len(data) > 4096:
+            return real_write(fd, bytes(data)[:4096])  # what fits
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(privatefiles.os, "write", full_disk)
+    with pytest.raises(OSError):
+        running.beat(
+            tmp_path / "j.toml", {**record, "note": "x" * 20000}, 10, "interrupted", clock.now()
+        )
+    monkeypatch.undo()
+    assert running.path.read_bytes() == whole  # the last whole heartbeat, never a part
+    assert [p.name for p in running.folder.iterdir() if p.name.startswith(".")] == []
+    running.remove()
 
 
 def test_rating_flags() -> None:

@@ -20,6 +20,12 @@ def _run() -> int:
 
         print(f"matlog {__version__}")
         return 0
+    # A file name that is not UTF-8 (a folder made in a Latin-1 terminal) is printed as the
+    # bytes it is, not refused with a UnicodeEncodeError (strict under most UTF-8 locales).
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
     # Scripts' favourites answer without Typer too (see `fast`); anything else goes to it,
     # and so does a shell asking for completions (at every TAB: Typer parses the line).
     code = None

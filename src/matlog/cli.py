@@ -162,7 +162,31 @@ def main_callback(
     if ctx.invoked_subcommand and not ctx.resilient_parsing:
         from matlog import queries
 
+        if ctx.invoked_subcommand == "start":
+            ctx.obj.use_config_leniently()
+
         queries.before_command(ctx.obj, ctx.invoked_subcommand)
+
+
+def _refuse_undecodable(options: dict[str, list[str] | list[str | None]]) -> None:
+    """Text that is not UTF-8 is refused before anything starts (usage error, exit 2).
+
+    A terminal set to Latin-1 sends bytes that Python turns into lone surrogates: the journal
+    (UTF-8) cannot hold them, so a note, tag or rating typed that way is refused here, by
+    name, instead of costing characters — or, before, the whole session — later.
+    """
+    for option, values in options.items():
+        for value in values:
+            if value is None:
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise UsageError(
+                    f"{option}: the text is not UTF-8 (character {exc.start + 1} is a byte "
+                    "from another encoding, e.g. a terminal set to Latin-1)",
+                    hint="set the terminal to UTF-8 and type it again",
+                ) from None
 
 
 def _env(ctx: typer.Context) -> Env:
@@ -322,6 +346,20 @@ def start_command(
     from matlog.session.start import start_notes
     from matlog.text import nfc
 
+    _refuse_undecodable(
+        {
+            "DURATION": [duration],
+            "--before": before,
+            "--after": after,
+            "--tag": tag,
+            "--area": [area],
+            "--note": [note],
+            "--settle": [settle],
+            "--bell-every": [bell_every],
+            "--layer": [layer],
+            "--surface": [surface],
+        }
+    )
     env = _env(ctx)
     config = env.config
     if layer is not None and layer not in LAYERS:
@@ -338,13 +376,23 @@ def start_command(
         else parse_duration(settle, what="--settle", allow_zero=True)
     )
     bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
-    advice = queries.plan(env)  # also refuses a broken journal before anyone lies down
-    night = trials.tonight(env, condition)
+    planned = parse_duration(duration) if duration is not None else None
+    advice, broken = queries.plan_for_start(env)
+    # A journal that cannot be read has no trial to look up: tonight is an ordinary night.
+    night = trials.tonight(env, condition) if broken is None else None
     trial_session = night is not None and not night.done_already
-    planned = parse_duration(duration) if duration is not None else advice.next_seconds
-    if trial_session and duration is None:
-        assert night is not None
-        planned = night.trial.seconds
+    if planned is None:
+        planned = night.trial.seconds if night is not None and trial_session else None
+    if planned is None:
+        planned = advice.next_seconds
+    if broken is not None:
+        # The countdown never depends on the journal: it runs, and the record is rescued.
+        length = "" if duration is not None else f"; {format_duration(planned)}, the plan's start"
+        print_error(
+            f"{broken.message}: the session runs anyway and its record will go to a rescue "
+            f"file{length}",
+            "`matlog check` lists every problem",
+        )
 
     notes = start_notes(paths.state_dir(), planned, advice)
     if trial_session and duration is None:

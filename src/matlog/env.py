@@ -41,6 +41,22 @@ class Env:
     def config(self) -> Config:
         return load_config(paths.config_path())
 
+    def use_config_leniently(self) -> None:
+        """For `start`: each config problem is named, and its key keeps the built-in value.
+
+        A config problem never stops a session (SPEC, "Promises about data"); every other
+        command stops at the first one, with the file and the key.
+        """
+        if "config" in self.__dict__:
+            return  # loaded already (a test's own)
+        from matlog.config import load_config_leniently
+        from matlog.errors import print_error
+
+        config, problems = load_config_leniently(paths.config_path())
+        for problem in problems:
+            print_error(f"{problem.message} (the built-in value is used for now)", problem.hint)
+        self.__dict__["config"] = config
+
     @cached_property
     def out(self) -> Console:
         return _console(stderr=False)

@@ -57,10 +57,15 @@ def _expand(value: str) -> Path:
 
 
 def journal_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The journal, always absolute: `--journal j.toml` means this folder's j.toml for good.
+
+    The path is stored in the state folder (a heartbeat, the rating owed) and read back by
+    commands run elsewhere; a relative one would name another file there.
+    """
     if override:
-        return _expand(os.fspath(override))
+        return _expand(os.fspath(override)).absolute()
     if env := os.environ.get("MATLOG_JOURNAL"):
-        return _expand(env)
+        return _expand(env).absolute()
     return data_dir() / "journal.toml"
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from matlog.env import Env
+    from matlog.errors import DataError
     from matlog.plan import Advice
     from matlog.records import Session
     from matlog.stats import StatsJson
@@ -33,12 +34,23 @@ def before_command(env: Env, command: str) -> None:
         return
     from matlog.session import recovery
 
-    recovery.recover_killed_sessions(state_dir, env.err.print)
+    def say(text: str) -> None:  # one line each, whatever the width; file names as they are
+        env.err.print(text, soft_wrap=True, markup=False)
+
+    recovery.recover_killed_sessions(state_dir, say)
     if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
         return
-    recovery.offer_owed_rating(
-        state_dir, env.journal, env.prompter(), env.config.metrics, _say_plainly
-    )
+    from matlog.errors import DataError
+
+    try:
+        recovery.offer_owed_rating(
+            state_dir, env.journal, env.prompter(), env.config.metrics, _say_plainly
+        )
+    except DataError:
+        if command != "start":
+            raise
+        # A journal that cannot be read never stands between a user and the mat: `start`
+        # says what is wrong with it itself.
 
 
 def _say_plainly(text: str) -> None:
@@ -69,6 +81,22 @@ def latest_sessions(env: Env, count: int) -> list[Session]:
         return newest_first(env.read_journal().sessions)[:count]
     _note_if_blank(env)
     return (env.journal.fold(LatestFolder()) or [])[:count]
+
+
+def plan_for_start(env: Env) -> tuple[Advice, DataError | None]:
+    """The plan's advice, or, if the journal cannot be read, the plan's start and why.
+
+    A countdown never depends on the journal (SPEC, "Promises about data"): `start` runs
+    the session anyway and its record goes to a rescue file.
+    """
+    from matlog.errors import DataError
+
+    try:
+        return plan(env), None
+    except DataError as exc:
+        from matlog.plan import Ladder
+
+        return Ladder(env.config.plan).advice(env.clock.now()), exc
 
 
 def stats(

@@ -212,7 +212,6 @@ COMMANDS = [
     ["export", "--format", "jsonl"],
     ["undo", "--yes"],
     ["stats", "--json"],
-    ["start", "1m", "--settle", "0", "--no-ratings"],
 ]
 
 
@@ -225,6 +224,25 @@ def test_every_command_refuses_with_the_line_and_writes_nothing(invoke, broken, 
     assert result.stdout == ""
     [error] = result.stderr.splitlines()
     assert error.startswith(f"matlog: {path}:{line}: ") and words in error, error
+    _untouched(path, data)
+
+
+def test_start_runs_the_session_and_rescues_its_record(invoke, broken) -> None:
+    # SPEC, "Promises about data": the one exception. A countdown never depends on the
+    # journal: the session runs, its record goes to a rescue file, exit 1 with the line.
+    path, data, line, words = broken
+    result = invoke("--journal", str(path), "start", "1m", "--settle", "0", "--no-ratings")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout.startswith("Started 1m")
+    errors = [e for e in result.stderr.splitlines() if e.startswith("matlog: ")]
+    assert len(errors) == 2, result.stderr
+    assert errors[0].startswith(f"matlog: {path}:{line}: ") and words in errors[0]
+    assert "the session runs anyway" in errors[0]
+    [rescued] = (paths.state_dir() / "rescued").iterdir()
+    assert errors[1].startswith(f"matlog: {path}:{line}: ") and str(rescued) in errors[1]
+    [record] = Journal(rescued).read().sessions
+    assert (record.ended, record.actual_seconds) == ("finished", 60)
     _untouched(path, data)
 
 
@@ -265,7 +283,8 @@ def test_figure() -> None:
     cases = len(BROKEN)
     figure(
         f"hand edits: {cases} broken journals x {len(COMMANDS) + 4} commands, each with a "
-        f"located PATH:LINE error and the file untouched"
+        f"located PATH:LINE error and the file untouched; `start` on each runs the session "
+        f"and rescues its record"
     )
 
 

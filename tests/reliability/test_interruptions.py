@@ -44,11 +44,10 @@ from matlog.journal import Journal
 from matlog.journal.rescue import append_or_rescue
 from matlog.records import Record, Session
 from matlog.session import timer
-from matlog.session.recovery import RunningFile
+from matlog.session.recovery import RunningFile, let_go_of_locks
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGHUP": signal.SIGHUP, "SIGTERM": signal.SIGTERM}
 EXIT = {"SIGINT": 0, "EOF": 0, "SIGHUP": 129, "SIGTERM": 143}
-DEAD_PID = 2**22 + 4321  # beyond pid_max: never a live process
 MATLOG = str(Path(sys.executable).parent / "matlog")
 
 
@@ -518,11 +517,9 @@ def test_the_terminal_gone_mid_draw_still_logs_the_session(
 
 
 def die() -> None:
-    """What kill -9 leaves: this process's heartbeat file, now of a process that is gone."""
-    [path] = running_files()
-    data = path.read_text().replace(f'"pid": {os.getpid()}', f'"pid": {DEAD_PID}')
-    path.unlink()
-    (path.parent / f"running-{DEAD_PID}.json").write_text(data)
+    """What kill -9 leaves: this process's heartbeat file, its lock let go by the kernel."""
+    assert len(running_files()) == 1
+    let_go_of_locks()
 
 
 KILLS = [

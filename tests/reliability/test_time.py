@@ -29,7 +29,6 @@ from matlog.config import Config
 from matlog.env import Env
 from matlog.journal import Journal
 from matlog.records import Session
-from matlog.session.recovery import RunningFile
 from matlog.stats import Filters, compute
 
 CET = timezone(timedelta(hours=1))
@@ -136,7 +135,8 @@ def test_the_heartbeat_counts_mat_time_not_wall_time(tmp_path: Path, jump: int) 
     class Peek(Events):
         def wait(self, timeout: float | None) -> str | None:
             if self.elapsed() >= 203 and not seen:
-                data = json.loads(RunningFile(runner.state_dir).path.read_text())
+                [path] = runner.state_dir.glob("running-*.json")
+                data = json.loads(path.read_text())
                 seen.append(data["actual_seconds"])
             return super().wait(timeout)
 

@@ -73,13 +73,21 @@ def save_conflicts(conflicts: Sequence[Conflict], folders: Sequence[Path]) -> Pa
 
 def _save_new(data: bytes, stem: str, kind: Kind, folders: Sequence[Path]) -> Path | None:
     for folder in folders:
-        path = folder / f"{stem}-{os.urandom(4).hex()}.{kind}"
         try:
             paths.ensure_private_dir(folder)
-            create_new(path, data)
         except OSError:
             continue
-        return path
+        # A name taken (by chance, or by a file or link planted there) is never written
+        # through: another random name is drawn, a few times, before the next folder.
+        for _ in range(_TRIES):
+            path = folder / f"{stem}-{os.urandom(4).hex()}.{kind}"
+            try:
+                create_new(path, data)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            return path
     return None
 
 
@@ -109,6 +117,9 @@ def is_leftover(path: Path) -> bool:
 def rescue_kind(records: Sequence[Record]) -> Kind:
     """TOML, readable by hand; JSON Lines for records TOML cannot hold (a JSON null)."""
     return "jsonl" if unwritable(records, "toml", Path("record")) else "toml"
+
+
+_TRIES = 16
 
 
 def rescue_folders() -> list[Path]:

@@ -26,7 +26,12 @@ from matlog.ratings import ask_ratings, rate_later_command
 from matlog.records import Condition, Session, new_id
 from matlog.session import timer
 from matlog.session.bells import Bells
-from matlog.session.recovery import RunningFile, pending_rating_path, write_json
+from matlog.session.recovery import (
+    RunningFile,
+    journal_fields,
+    pending_rating_path,
+    write_json,
+)
 
 # ---------------------------------------------------------------------------------------
 # The session
@@ -154,7 +159,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
         trial=plan.trial,
         condition=plan.condition,
     )
-    running = RunningFile(runner.state_dir)
+    running = RunningFile(runner.state_dir, session.id or new_id(started))
 
     def beat(c: timer.Countdown) -> None:
         with contextlib.suppress(OSError):
@@ -230,7 +235,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
     if timed_out:
         write_json(
             pending_rating_path(runner.state_dir),
-            {"journal": str(runner.journal.path), "id": session.id},
+            {**journal_fields(runner.journal.path), "id": session.id},
         )
     return Outcome(session, after_timed_out=timed_out, signum=signum)
 
