@@ -375,3 +375,22 @@ def test_text_that_is_not_utf8_is_refused_before_anything_starts(
     assert line.startswith(f"matlog: {option}: the text is not UTF-8")
     assert not journal_path.exists()
     assert not list((isolated_home / ".local/state/matlog").glob("running-*"))
+
+
+def test_a_sound_command_that_is_not_there_is_said_before_the_session(
+    invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('sound_command = ["/nonexistent/player", "bell.oga"]\n')
+    monkeypatch.setenv("MATLOG_CONFIG", str(config))
+    result = invoke("start", "1m", "--settle", "0")
+    assert result.exit_code == 0, result.output
+    assert "sound_command '/nonexistent/player' (config) was not found" in result.stderr
+    config.write_text('sound_command = ["true"]\n')
+    assert "was not found" not in invoke("start", "1m", "--settle", "0").stderr
+
+
+def test_journal_after_the_command_is_pointed_before_it(invoke) -> None:
+    result = invoke("start", "1m", "--journal", "x.toml")
+    assert result.exit_code == 2
+    assert "--journal goes before the command: matlog --journal FILE start" in result.stderr

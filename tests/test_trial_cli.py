@@ -178,6 +178,20 @@ def test_start_on_a_trial_night_runs_the_trial_minutes_and_records_the_condition
     )
 
 
+def test_start_on_a_trial_night_warns_of_what_would_weaken_it(
+    invoke, journal_path: Path, clock: FakeClock
+) -> None:
+    start_trial(invoke)
+    rated = invoke("start", "--settle", "0", "-b", "stress=6", "-a", "stress=4")
+    assert "Trial nights are" not in rated.stderr and "without a rating" not in rated.stderr
+    undone = invoke("undo", "--yes")
+    assert undone.exit_code == 0, undone.output
+    short = invoke("start", "10s", "--settle", "0")
+    assert short.exit_code == 0, short.output
+    assert "Trial nights are 20m long; this one is 10s" in short.stderr
+    assert "The trial's outcome is stress: without a rating before and after" in short.stderr
+
+
 def test_condition_overrides_the_draw_and_is_a_deviation(
     invoke, journal_path: Path, clock: FakeClock
 ) -> None:

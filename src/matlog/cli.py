@@ -94,7 +94,10 @@ class MatlogGroup(TyperGroup):
                 ctx = getattr(exc, "ctx", None)
                 sub = ctx.info_name if ctx is not None and ctx.parent is not None else None
                 where = f"matlog {sub}" if sub else "matlog"
-                print_error(exc.format_message(), f"see `{where} --help`")
+                hint = f"see `{where} --help`"
+                if sub and "--journal" in exc.format_message():  # a global option, misplaced
+                    hint = f"--journal goes before the command: matlog --journal FILE {sub} ..."
+                print_error(exc.format_message(), hint)
                 code = getattr(exc, "exit_code", EXIT_USAGE)
         except typer.Abort:
             code = report(KeyboardInterrupt()) or EXIT_INTERRUPTED
@@ -394,19 +397,26 @@ def start_command(
             "`matlog check` lists every problem",
         )
 
-    notes = start_notes(paths.state_dir(), planned, advice)
+    notes = start_notes(paths.state_dir(), planned, advice, config.sound_command)
     if trial_session and duration is None:
         notes.above_plan = None  # the trial's minutes were agreed when it started
     for notice in notes.notices:
         env.err.print(notice)
+    asking = env.interactive and not no_ratings
     if night is not None:
         env.err.print(night.announcement(), markup=False)
+        measured = night.trial.outcome
+        for warning in night.warnings(
+            planned,
+            rated_before=asking or measured in before_flags,
+            rated_after=(asking and not rate_later) or measured in after_flags,
+        ):
+            env.err.print(warning, markup=False)
     if notes.above_plan and not yes:
         env.err.print(notes.above_plan)
         if env.interactive and not env.prompter().confirm("Start anyway?", default=False):
             print("Not started.")
             return
-    asking = env.interactive and not no_ratings
     plan = session.SessionPlan(
         planned_seconds=planned,
         area=nfc(area or config.area),

@@ -183,7 +183,7 @@ def status_screen(status: Status) -> str:
         lines.append(f"Tonight is not a trial night; the first is {trial['first_night']}.")
     lines += [
         f"Nights: {counts['done']} done as drawn, {counts['missed']} missed, "
-        f"{counts['deviations']} deviations, {counts['to_come']} to come"
+        f"{_count(counts['deviations'], 'deviation')}, {counts['to_come']} to come"
         + (f", {counts['not_run']} not run (stopped)" if counts["not_run"] else "")
         + f", of {counts['planned']}.",
         "",

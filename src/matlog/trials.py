@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from matlog import trial as design_module
-from matlog.durations import parse_duration
+from matlog.durations import format_duration, parse_duration
 from matlog.errors import DataError, UsageError
 from matlog.journal import Contents, parse_record_dict, record_to_dict
 from matlog.lightclass import dataclass, replace
@@ -350,6 +350,28 @@ class TrialNight:
         if self.deviation:
             text += f" You chose {self.condition}: recorded as done, and listed as a deviation."
         return text
+
+    def warnings(self, planned_seconds: int, rated_before: bool, rated_after: bool) -> list[str]:
+        """What would weaken tonight's trial session, said before it starts: a session
+        shorter than the trial's, or no before/after rating of the outcome (the night then
+        has no value and its pair drops out of the analysis)."""
+        if self.done_already:
+            return []
+        found = []
+        if planned_seconds < self.trial.seconds:
+            found.append(
+                f"Trial nights are {format_duration(self.trial.seconds)} long; this one is "
+                f"{format_duration(planned_seconds)}, and it is tonight's trial session all "
+                "the same (one per night)."
+            )
+        outcome = self.trial.outcome
+        if outcome != "sleep" and not (rated_before and rated_after):
+            found.append(
+                f"The trial's outcome is {outcome}: without a rating before and after, "
+                f"tonight has no value and its pair drops out (e.g. -b {outcome}=6 -a "
+                f"{outcome}=4, or answer the prompts)."
+            )
+        return found
 
     def label(self) -> str | None:
         """The countdown frame's label; None for an ordinary session."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,17 @@ class StartNotes:
     above_plan: str | None = None  # a warning that wants a yes, unless --yes
 
 
-def start_notes(state_dir: Path, planned_seconds: int, advice: Advice) -> StartNotes:
-    """The safety notice (the first time only), sessions running elsewhere, a long duration."""
+def start_notes(
+    state_dir: Path, planned_seconds: int, advice: Advice, sound_command: Sequence[str] = ()
+) -> StartNotes:
+    """The safety notice (the first time only), sessions running elsewhere, a long duration,
+    a `sound_command` that cannot ring (with eyes closed, a silent end must be said first)."""
     notes = StartNotes()
+    if sound_command and not _runnable(sound_command[0]):
+        notes.notices.append(
+            f"Note: sound_command {sound_command[0]!r} (config) was not found: only the "
+            "terminal bell will ring."
+        )
     if not recovery.notice_seen(state_dir, "safety"):
         notes.notices.append(SAFETY_NOTICE)
     for other in recovery.live_sessions(state_dir):
@@ -40,6 +49,12 @@ def start_notes(state_dir: Path, planned_seconds: int, advice: Advice) -> StartN
             f"{format_duration(advice.next_seconds)}: the mat makers advise building up slowly."
         )
     return notes
+
+
+def _runnable(program: str) -> bool:
+    import shutil
+
+    return shutil.which(program) is not None
 
 
 def _clock_time(heartbeat: dict[str, Any]) -> str:
