@@ -420,8 +420,20 @@ def _fits(table: Table, width: int) -> bool:
     """Whether every column of `table` fits `width` at its natural width (nothing cut)."""
     from rich.measure import Measurement
 
-    console = Console(width=10_000, file=io.StringIO(), color_system=None)
+    console = _measuring_console()
     return Measurement.get(console, console.options, table).maximum <= width
+
+
+_MEASURING: list[Console] = []
+
+
+def _measuring_console() -> Console:
+    # One for every measurement: making a Console (terminal and environment probing) costs
+    # more than measuring a table with it.
+    if not _MEASURING:
+        console = Console(width=10_000, file=io.StringIO(), color_system=None, emoji=False)
+        _MEASURING.append(console)
+    return _MEASURING[0]
 
 
 def _comparison_table(
