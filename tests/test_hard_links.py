@@ -89,3 +89,24 @@ def test_a_failed_write_in_place_puts_the_old_bytes_back(
     assert len(calls) == 2  # the change, then the old bytes put back
     assert journal_path.read_bytes() == before == other.read_bytes()
     assert _backups() == []
+
+
+def test_writers_through_two_names_of_one_journal_take_turns(journal_path: Path) -> None:
+    """Each name has its own side lock; the journal's inode is locked too, so a writer
+    through one name holds off a writer through the other (an append between another's
+    read and its in-place write would be lost)."""
+    import fcntl
+
+    other = _linked(journal_path)
+    with Journal(journal_path).locked():
+        fd = os.open(other, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    fd = os.open(other, os.O_RDONLY)  # released with the lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)

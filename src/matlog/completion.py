@@ -82,5 +82,12 @@ def _names(env: Env | None) -> tuple[dict[str, int], dict[str, int]] | None:
 
 
 def _ranked(counts: dict[str, int], incomplete: str) -> list[str]:
-    fitting = [name for name in counts if name.startswith(incomplete)]
+    fitting = [name for name in counts if name.startswith(incomplete) and _shell_safe(name)]
     return sorted(fitting, key=lambda name: (-counts[name], name))
+
+
+def _shell_safe(word: str) -> bool:
+    """Offered only as a word the shell reads back as itself: the shells insert completions
+    unquoted, so a tag from a synced journal like `x;touch f` or one with a newline or a
+    space would become shell syntax (or two words). Such tags are typed, not completed."""
+    return bool(word) and all(char.isalnum() or char in "-_.,:+@%/=" for char in word)

@@ -14,6 +14,7 @@ from rich.text import Text
 from matlog.config import Better
 from matlog.durations import format_duration
 from matlog.records import Session
+from matlog.text import shown
 
 ENDED_STYLE = {
     "finished": "green",
@@ -91,9 +92,9 @@ def _row(s: Session, metrics: dict[str, Better]) -> dict[str, Any]:
         "time": time_text,
         "planned": planned,
         "ended": Text(s.ended, style=ENDED_STYLE.get(s.ended, "")),
-        "area": s.area or "",
+        "area": Text(shown(s.area or "")),  # Text: never read as Rich markup
         "ratings": ratings_change(s, metrics),
-        "tags / note": Text(extra),
+        "tags / note": Text(shown(extra)),
     }
 
 

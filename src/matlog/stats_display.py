@@ -22,6 +22,7 @@ from rich.text import Text
 
 from matlog.durations import format_duration
 from matlog.stats import MIN_N, FiltersJson, MeanJson, MetricJson, StatsJson
+from matlog.text import shown
 from matlog.words import plural
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -464,7 +465,8 @@ def _comparison_table(
                 else:
                     cells.append(Text(f"{_signed(m['change_mean'])} ({m['n']})"))
             row: list[str | Text] = [label] if by_column else []
-            row += [value if by_column else f"  {value}", str(group["sessions"])]
+            name_cell = Text(shown(value if by_column else f"  {value}"))  # never markup
+            row += [name_cell, str(group["sessions"])]
             if with_time:
                 row.append(format_duration(group["mean_seconds"]))
             table.add_row(*row, *cells)

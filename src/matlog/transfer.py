@@ -108,7 +108,7 @@ def import_files(
         result = FileImport(
             path, len(plan.new), len(plan.present), len(plan.merged), plan.conflicts
         )
-        if is_leftover(path):
+        if is_leftover(path) and not same_file(path, journal.path):  # never the journal
             if plan.conflicts:
                 outcome.kept_in_place.append(path)
             else:

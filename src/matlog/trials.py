@@ -263,8 +263,13 @@ def design(
         import secrets
 
         seed = secrets.randbits(32)
-    if seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {seed}", hint="or leave it out")
+    if not 0 <= seed < 2**63:  # the journal's TOML holds 64-bit integers
+        raise UsageError(f"--seed must be from 0 to 2^63 − 1, got {seed}", hint="or leave it out")
+    if start.toordinal() + 2 * chosen > date(9998, 12, 31).toordinal():
+        raise UsageError(
+            f"--first-night {start}: the trial's nights would run past the year 9998",
+            hint=f"tonight is {night0}",
+        )
     now = env.clock.now().replace(microsecond=0)
     trial = Trial(
         id=new_id(now),

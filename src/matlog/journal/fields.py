@@ -227,6 +227,12 @@ def _require(item: dict[str, Any], key: str) -> Any:
     return item[key]
 
 
+# TOML holds 64-bit integers only (other tools refuse bigger ones): the most a field may be.
+_INT_MAX = 2**63 - 1
+# The longest session or trial night: SPEC's DURATION limit, three hours.
+_MAX_SECONDS = 3 * 3600
+
+
 def _int(item: dict[str, Any], key: str, low: int, high: int | None = None) -> int:
     value = _require(item, key)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -234,6 +240,8 @@ def _int(item: dict[str, Any], key: str, low: int, high: int | None = None) -> i
     if value < low or (high is not None and value > high):
         span = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise _Invalid(key, f"`{key}` must be {span}, got {value}")
+    if value > _INT_MAX:
+        raise _Invalid(key, f"`{key}` is too large for a journal (TOML holds up to 2^63 − 1)")
     return value
 
 
@@ -439,16 +447,25 @@ def _trial(item: dict[str, Any], line: int) -> Trial:
         )
     if control == "none" and outcome != "sleep":
         raise _Invalid("outcome", f'`control = "none"` needs outcome = "sleep", got {outcome!r}')
+    first_night = _date(item, "first_night")
+    if first_night.year < _FIRST_YEAR or first_night.toordinal() + len(schedule) > (
+        date(_LAST_YEAR, 12, 31).toordinal()
+    ):
+        raise _Invalid(
+            "first_night",
+            f"`first_night` must leave the trial's nights within the years {_FIRST_YEAR} to "
+            f"{_LAST_YEAR}, got {first_night}",
+        )
     return Trial(
         id=identity,
         created=_datetime(item, "created"),
-        first_night=_date(item, "first_night"),
+        first_night=first_night,
         schedule=tuple(schedule),
         seed=_int(item, "seed", 0),
         outcome=outcome,
         worthwhile=float(worthwhile),
         control=control,
-        seconds=_int(item, "seconds", 1),
+        seconds=_int(item, "seconds", 1, _MAX_SECONDS),
         unblinded=_optional_datetime(item, "unblinded"),
         stopped=None if item.get("stopped") is None else _date(item, "stopped"),
         extra=_extra(item, TRIAL_FIELDS),

@@ -6,6 +6,8 @@ above this module asks which one it has.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -113,7 +115,13 @@ def identity(record: Record) -> tuple[str, str]:
 def load_file(path: Path) -> Contents:
     """Another journal (for `import`): TOML or JSON Lines, by suffix or by its first byte."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not wait for a writer
+        try:
+            refuse_special(os.fstat(fd).st_mode, path)  # before a byte is read
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                data = handle.read()
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise JournalError(f"cannot read {path}: {exc.strerror}") from None
     kind: Kind = kind_of(path)
@@ -128,3 +136,23 @@ def load_file(path: Path) -> Contents:
             "nothing was imported",
         )
     return contents
+
+
+def refuse_special(mode: int, path: Path) -> None:
+    """A JournalError unless `mode` is a regular file's: a folder, a device (/dev/zero never
+    ends), a FIFO (it waits for a writer) or a socket is no journal."""
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise JournalError(
+            f"{path} is a folder, not a journal file",
+            hint="point MATLOG_JOURNAL or --journal at a file",
+        )
+    what = (
+        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
+        stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+    )  # fmt: skip
+    raise JournalError(
+        f"{path} is not a regular file ({what}); matlog reads and writes only a plain file",
+        hint="point MATLOG_JOURNAL or --journal at a file",
+    )

@@ -104,7 +104,8 @@ def is_leftover(path: Path) -> bool:
         folder = os.stat(path.parent)
     except OSError:
         return False
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+    # One name only: a hard link (the journal itself, say) is never a leftover to remove.
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_nlink != 1:
         return False
     for rescue in rescue_folders():
         with contextlib.suppress(OSError):

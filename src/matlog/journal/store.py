@@ -30,7 +30,7 @@ from matlog.journal.cache import Folder
 from matlog.journal.fields import Contents, Kind, Problem, kind_name, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.merge import MergePlan, plan_merge
-from matlog.journal.parse import FORMATS, identity, parse, serialise, unwritable
+from matlog.journal.parse import FORMATS, identity, parse, refuse_special, serialise, unwritable
 from matlog.lightclass import dataclass, replace
 from matlog.privatefiles import fsync_dir, replace_atomically
 from matlog.records import Record, Session
@@ -129,7 +129,7 @@ class Journal:
         target = self.real_path
         # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
         try:
-            _refuse_special(os.stat(target).st_mode, self.path)
+            refuse_special(os.stat(target).st_mode, self.path)
         except FileNotFoundError:
             pass  # a new journal
         except OSError as exc:
@@ -149,12 +149,19 @@ class Journal:
                 raise JournalWriteError(
                     f"cannot lock {self.path}: {exc.strerror}", record_text=""
                 ) from None
-            # Only the lock's holder writes a temporary copy, so any there now was left by
-            # a writer that was killed mid-rewrite: remove it.
-            for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
-            yield made
+            # A journal with other names (hard links: each its own side lock) is locked by
+            # its inode too, so writers through different names still take turns.
+            inode_fd = _lock_inode_if_linked(target)
+            try:
+                # Only the lock's holder writes a temporary copy, so any there now was left
+                # by a writer that was killed mid-rewrite: remove it.
+                for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
+                yield made
+            finally:
+                if inode_fd is not None:
+                    os.close(inode_fd)
         finally:
             os.close(fd)
 
@@ -578,25 +585,7 @@ def _regular(fd: int, path: Path) -> None:
     A device (/dev/zero never ends), a FIFO (it waits for a writer) or a socket is no journal:
     refused before a byte is read or written.
     """
-    _refuse_special(os.fstat(fd).st_mode, path)
-
-
-def _refuse_special(mode: int, path: Path) -> None:
-    if stat.S_ISREG(mode):
-        return
-    if stat.S_ISDIR(mode):
-        raise JournalError(
-            f"{path} is a folder, not a journal file",
-            hint="point MATLOG_JOURNAL or --journal at a file",
-        )
-    what = (
-        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
-        stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
-    )  # fmt: skip
-    raise JournalError(
-        f"{path} is not a regular file ({what}); matlog reads and writes only a plain file",
-        hint="point MATLOG_JOURNAL or --journal at a file",
-    )
+    refuse_special(os.fstat(fd).st_mode, path)
 
 
 def _read_fd(fd: int) -> bytes:
@@ -614,3 +603,23 @@ def _read_fd(fd: int) -> bytes:
 
 def _write_error(path: Path, exc: OSError) -> JournalWriteError:
     return JournalWriteError(f"cannot write {path}: {exc.strerror or exc}", record_text="")
+
+
+def _lock_inode_if_linked(target: Path) -> int | None:
+    """An exclusive flock on the journal file itself, if it has more than one name.
+
+    Such a journal is changed in place (never renamed over), so its inode stays the same
+    and a lock on it holds for every name. None for a journal of one name (or none yet).
+    """
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if os.fstat(fd).st_nlink > 1:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
