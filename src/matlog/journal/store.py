@@ -128,8 +128,11 @@ class Journal:
         """
         target = self.real_path
         # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
+        links = 0
         try:
-            refuse_special(os.stat(target).st_mode, self.path)
+            info = os.stat(target)
+            refuse_special(info.st_mode, self.path)
+            links = info.st_nlink
         except FileNotFoundError:
             pass  # a new journal
         except OSError as exc:
@@ -151,7 +154,7 @@ class Journal:
                 ) from None
             # A journal with other names (hard links: each its own side lock) is locked by
             # its inode too, so writers through different names still take turns.
-            inode_fd = _lock_inode_if_linked(target)
+            inode_fd = _lock_inode(target) if links > 1 else None
             try:
                 # Only the lock's holder writes a temporary copy, so any there now was left
                 # by a writer that was killed mid-rewrite: remove it.
@@ -605,21 +608,19 @@ def _write_error(path: Path, exc: OSError) -> JournalWriteError:
     return JournalWriteError(f"cannot write {path}: {exc.strerror or exc}", record_text="")
 
 
-def _lock_inode_if_linked(target: Path) -> int | None:
-    """An exclusive flock on the journal file itself, if it has more than one name.
+def _lock_inode(target: Path) -> int:
+    """An exclusive flock on the journal file itself (a journal with more than one name).
 
     Such a journal is changed in place (never renamed over), so its inode stays the same
-    and a lock on it holds for every name. None for a journal of one name (or none yet).
+    and a lock on it holds for every name.
     """
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
+    except OSError as exc:
+        raise _write_error(Path(target), exc) from None
     try:
-        if os.fstat(fd).st_nlink > 1:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        os.close(fd)
+        raise JournalWriteError(f"cannot lock {target}: {exc.strerror}", record_text="") from None
+    return fd
