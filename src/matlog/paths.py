@@ -87,6 +87,13 @@ def cache_dir() -> Path:
     return user_dir("cache")
 
 
+def rescue_folders() -> list[Path]:
+    """Where records the journal could not take are saved: the state folder, else /tmp."""
+    import tempfile  # only here: its import costs every command start-up time
+
+    return [state_dir() / "rescued", Path(tempfile.gettempdir())]
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` and any missing parents as 0700; existing folders are left as they are.
 

@@ -6,14 +6,18 @@ exports, the editing copy — goes through here, so each gets the same care: cre
 fsync where the contents matter, never a half-written file under the real name. The
 journal's appends are the exception that proves the rule: they must be one `write()` on an
 `O_APPEND` descriptor under a lock (`journal.store`), and use `write_all`'s check.
-Folders are the caller's: `paths.ensure_private_dir` makes matlog's own, 0700.
+Folders are the caller's (`paths.ensure_private_dir` makes matlog's own, 0700), except for
+`create_unique`, which saves a file under a fresh name in the first folder that takes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
+
+from matlog import paths
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -58,6 +62,33 @@ def create_new(path: Path, data: bytes, *, durable: bool = True) -> None:
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def create_unique(folders: Sequence[Path], stem: str, suffix: str, data: bytes) -> Path | None:
+    """Save `data` as a new file `STEM-RANDOM.SUFFIX` in the first folder that takes it.
+
+    Each folder is made (0700) if need be. A name taken (by chance, or by a file or link
+    planted there) is never written through: another random name is drawn, a few times,
+    before the next folder. None if no folder would take it.
+    """
+    for folder in folders:
+        try:
+            paths.ensure_private_dir(folder)
+        except OSError:
+            continue
+        for _ in range(_TRIES):
+            path = folder / f"{stem}-{os.urandom(4).hex()}.{suffix}"
+            try:
+                create_new(path, data)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            return path
+    return None
+
+
+_TRIES = 16
 
 
 def replace_atomically(

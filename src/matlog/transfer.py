@@ -23,8 +23,9 @@ from matlog.journal import (
     unwritable,
 )
 from matlog.journal.merge import Conflict
-from matlog.journal.rescue import is_leftover, rescue_folders, save_conflicts
+from matlog.journal.rescue import is_leftover, save_conflicts
 from matlog.lightclass import dataclass, field
+from matlog.paths import rescue_folders
 from matlog.privatefiles import replace_atomically
 
 EXPORT_FORMATS = ("csv", "jsonl", "toml")

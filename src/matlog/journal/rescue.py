@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matlog import paths
 from matlog.errors import JournalError, JournalWriteError, RecordRescued
 from matlog.journal.fields import Kind
 from matlog.journal.merge import Conflict, describe
 from matlog.journal.parse import serialise, unwritable
 from matlog.journal.store import Journal, encode_text
 from matlog.journal.toml import TOML_PREAMBLE, toml_block
-from matlog.privatefiles import create_new
+from matlog.paths import rescue_folders
+from matlog.privatefiles import create_unique
 from matlog.records import Record
 
 
@@ -36,7 +36,7 @@ def save_rescue(records: Sequence[Record], folders: Sequence[Path]) -> Path | No
     text = encode_text(serialise(records, kind, whole_file=True))
     # An imported record's id can be any text ("a/b"): keep the file name plain.
     stem = "rescued-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
-    return _save_new(text, stem, kind, folders)
+    return create_unique(folders, stem, kind, text)
 
 
 CONFLICTS_HEAD = """\
@@ -68,27 +68,7 @@ def save_conflicts(conflicts: Sequence[Conflict], folders: Sequence[Path]) -> Pa
     else:
         text = serialise(records, kind, whole_file=True)
     stem = "conflicts-" + re.sub(r"[^A-Za-z0-9_-]", "_", records[0].id or "record")[:80]
-    return _save_new(encode_text(text), stem, kind, folders)
-
-
-def _save_new(data: bytes, stem: str, kind: Kind, folders: Sequence[Path]) -> Path | None:
-    for folder in folders:
-        try:
-            paths.ensure_private_dir(folder)
-        except OSError:
-            continue
-        # A name taken (by chance, or by a file or link planted there) is never written
-        # through: another random name is drawn, a few times, before the next folder.
-        for _ in range(_TRIES):
-            path = folder / f"{stem}-{os.urandom(4).hex()}.{kind}"
-            try:
-                create_new(path, data)
-            except FileExistsError:
-                continue
-            except OSError:
-                break
-            return path
-    return None
+    return create_unique(folders, stem, kind, encode_text(text))
 
 
 def is_leftover(path: Path) -> bool:
@@ -118,15 +98,6 @@ def is_leftover(path: Path) -> bool:
 def rescue_kind(records: Sequence[Record]) -> Kind:
     """TOML, readable by hand; JSON Lines for records TOML cannot hold (a JSON null)."""
     return "jsonl" if unwritable(records, "toml", Path("record")) else "toml"
-
-
-_TRIES = 16
-
-
-def rescue_folders() -> list[Path]:
-    import tempfile  # only here: its import costs every command start-up time
-
-    return [paths.state_dir() / "rescued", Path(tempfile.gettempdir())]
 
 
 def append_or_rescue(

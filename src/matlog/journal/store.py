@@ -5,6 +5,8 @@ Writing keeps the promises in SPEC.md:
 * a new record is appended as one `write()` on an `O_APPEND` descriptor, under an exclusive
   `flock` on a side file, after checking that what is already there parses; a short or
   failed write is truncated back, so the file is either as it was or has the whole record;
+  a writer killed mid-write leaves its intent in the lock file, and the next one to take
+  the lock cuts the part-record off (saving the record to a rescue file: see `intent`);
 * the rare edits in place (`undo`, `rate`) write a temporary file beside the real one and
   `os.replace` it, after checking that the result parses to exactly what was intended;
 * values are serialised by tomli-w / json, so user text can never break the file.
@@ -25,14 +27,14 @@ from typing import TypeVar
 
 from matlog import paths
 from matlog.errors import JournalError, JournalWriteError
-from matlog.journal import cache
+from matlog.journal import cache, intent
 from matlog.journal.cache import Folder
 from matlog.journal.fields import Contents, Kind, Problem, kind_name, kind_of, raise_first
 from matlog.journal.jsonl import json_line
 from matlog.journal.merge import MergePlan, plan_merge
 from matlog.journal.parse import FORMATS, identity, parse, refuse_special, serialise, unwritable
 from matlog.lightclass import dataclass, replace
-from matlog.privatefiles import fsync_dir, replace_atomically
+from matlog.privatefiles import create_unique, fsync_dir, replace_atomically
 from matlog.records import Record, Session
 
 T = TypeVar("T")
@@ -51,6 +53,7 @@ class Journal:
         self.path = path
         self.kind: Kind = kind_of(path)
         self.created: Created | None = None
+        self._lock_fd = -1  # the lock file, open while `locked`: where an append's intent goes
 
     # -- reading --------------------------------------------------------------------
 
@@ -60,6 +63,8 @@ class Journal:
         if data is None:
             return Contents()
         contents, problems = self._parse(data)
+        if problems and self._settled_after_a_kill():
+            return self.read()
         raise_first(problems)
         return contents
 
@@ -80,6 +85,8 @@ class Journal:
         if not data:
             return None
         result = cache.fold(data, self.path, self.real_path, self.kind, folder)
+        if result[1] and self._settled_after_a_kill():
+            return self.fold(folder)
         raise_first(result[1])
         return result[0]
 
@@ -92,7 +99,25 @@ class Journal:
         data = self._read_bytes()
         if data is None:
             return []
-        return parse(data, self.path, self.kind)[1]
+        problems = parse(data, self.path, self.kind)[1]
+        if problems and self._settled_after_a_kill():
+            return self.check()
+        return problems
+
+    def _settled_after_a_kill(self) -> bool:
+        """Whether a writer killed mid-append left its intent, now settled: read again.
+
+        Asked only of a journal that does not parse, so a healthy one never pays for it.
+        """
+        target = self.real_path
+        try:
+            if os.stat(target.parent / f".{target.name}.lock").st_size == 0:
+                return False
+            with self.locked():
+                pass  # taking the lock settles what was left
+        except (OSError, JournalError, JournalWriteError):
+            return False  # e.g. a read-only folder: the problem is reported as it is
+        return True
 
     def _read_bytes(self) -> bytes | None:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
@@ -123,8 +148,9 @@ class Journal:
         """An exclusive lock shared by every matlog writing this journal.
 
         flock is released by the kernel when its holder dies, so a killed writer never
-        blocks the next one; the lock file itself is empty and harmless. Yields the topmost
-        folder it had to make for the lock file, if any.
+        blocks the next one. The lock file is empty except while an append is under way
+        (its intent: see `intent`); one left by a killed writer is settled here, first.
+        Yields the topmost folder it had to make for the lock file, if any.
         """
         target = self.real_path
         # No lock file beside a device or a FIFO (in /dev, say): they are refused anyway.
@@ -156,13 +182,16 @@ class Journal:
             # its inode too, so writers through different names still take turns.
             inode_fd = _lock_inode(target) if links > 1 else None
             try:
+                self._settle(fd, target)
                 # Only the lock's holder writes a temporary copy, so any there now was left
                 # by a writer that was killed mid-rewrite: remove it.
                 for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
                     with contextlib.suppress(OSError):
                         stale.unlink()
+                self._lock_fd = fd
                 yield made
             finally:
+                self._lock_fd = -1
                 if inode_fd is not None:
                     os.close(inode_fd)
         finally:
@@ -241,6 +270,50 @@ class Journal:
             )
         self._replace_bytes(new_data)
 
+    def _settle(self, lock_fd: int, target: Path) -> None:
+        """Settle an append whose writer was killed (its intent is still in the lock file).
+
+        If all of it landed, it stays. If only part did, the journal is cut back to where
+        it was (the writer never said it was written, and a part-record would make the
+        journal unreadable), and the whole record is saved to a rescue file and said.
+        """
+        left = intent.left_behind(lock_fd)
+        if left is None:
+            return
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            intent.clear(lock_fd)
+            return
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        try:
+            _regular(fd, self.path)
+            size = os.fstat(fd).st_size
+            landed = os.pread(fd, max(0, size - left.start), left.start)
+            if left.start < size <= left.end and landed != left.chunk:
+                self._cut_off(fd, left)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
+        finally:
+            os.close(fd)
+        intent.clear(lock_fd)
+
+    def _cut_off(self, fd: int, left: intent.Intent) -> None:
+        saved = create_unique(paths.rescue_folders(), "rescued-cut-short", self.kind, left.chunk)
+        if saved is None:
+            print(left.chunk.decode("utf-8", "replace"), file=sys.stderr)
+        os.ftruncate(fd, left.start)
+        os.fsync(fd)
+        where = f"saved to {saved}" if saved else "printed above"
+        with contextlib.suppress(OSError):
+            print(
+                f"matlog: the last write to {self.path} was cut short (a matlog was killed "
+                f"while writing); the part-record was removed, and the record is {where}: "
+                f"`matlog import {saved or 'FILE'}` adds it if it is missing",
+                file=sys.stderr,
+            )
+
     def _append_locked(
         self, records: Sequence[Record], record_text: str, skip_present: bool
     ) -> tuple[list[Record], bool]:
@@ -270,6 +343,7 @@ class Journal:
             chunk = encode_text(self._chunk_to_append(data, records))
             self._check_reads_back(data, chunk, records, known)
             try:
+                intent.declare(self._lock_fd, len(data), chunk)
                 written = os.write(fd, chunk)
                 if written != len(chunk):
                     raise OSError(28, "No space left on device")
@@ -279,7 +353,10 @@ class Journal:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, len(data))
                     os.fsync(fd)
+                    intent.clear(self._lock_fd)
                 raise _write_error(self.path, exc) from None
+            with contextlib.suppress(OSError):  # the append is whole: a left intent says so
+                intent.clear(self._lock_fd)
             done = True
             if not data:
                 fsync_dir(target.parent)
