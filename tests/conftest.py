@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,9 @@ from matlog.env import Env
 from matlog.records import Session, new_id
 
 CET = timezone(timedelta(hours=1))
-_SLOW = ("reliability", "test_e2e.py")
+# Whole files that are slow: the reliability suite, and the files whose every test runs
+# the installed matlog as a real process.
+_SLOW = ("reliability", "test_e2e.py", "test_crash_to_one_line.py")
 
 
 def pytest_assertrepr_compare(op: str, left: Any, right: Any) -> list[str] | None:
@@ -33,11 +36,41 @@ def pytest_assertrepr_compare(op: str, left: Any, right: Any) -> list[str] | Non
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The reliability suite and the end-to-end tests are `slow`: `-m "not slow"` is the
-    inner loop, CI runs everything."""
+    """The reliability suite and the end-to-end tests are `slow` (and tests marked so one
+    by one): `-m "not slow"` is the inner loop, CI runs everything."""
     for item in items:
         if any(part in _SLOW for part in item.path.parts):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cli_built_once() -> Any:
+    """Typer's CliRunner builds the whole click command from every function's signature on
+    each `invoke` (a few milliseconds: 4 s of the inner loop over ~1,500 invokes). The
+    command never changes, so it is built once per app."""
+    import typer.testing
+
+    built: dict[int, tuple[Any, Any]] = {}
+    build = typer.testing._get_command
+
+    def once(app: Any) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app kept alive: its id stays its own
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", once)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_fsync(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync matters only when the machine loses power, which no test here does; at about
+    half a millisecond each (a session's heartbeat has one every 5 seconds of FakeClock
+    time) it was a third of the inner loop. The reliability suite keeps the real one: it
+    counts, breaks and kills at fsync on purpose."""
+    if "reliability" not in request.node.path.parts:
+        monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 
 @pytest.fixture(autouse=True)

@@ -132,6 +132,7 @@ def test_tags_that_the_shell_would_read_as_syntax_are_not_offered(
 
 
 @pytest.mark.skipif(MATLOG is None, reason="needs the installed matlog beside this Python")
+@pytest.mark.slow  # real processes, one per command
 def test_a_closed_standard_output_never_gives_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "MATLOG_JOURNAL": str(tmp_path / "j.toml"), "HOME": str(tmp_path)}
     for command in ("--version", "log", "start 1s --settle 0 --no-ratings"):

@@ -38,7 +38,17 @@ FILTERS = {
 }
 
 
-@pytest.fixture(params=list(FILTERS), autouse=True)
+# The inner loop runs "none" and "both" (dates and tags at once); CI runs each alone too.
+FAST_FILTERS = ("none", "both")
+
+
+@pytest.fixture(
+    params=[
+        name if name in FAST_FILTERS else pytest.param(name, marks=pytest.mark.slow)
+        for name in FILTERS
+    ],
+    autouse=True,
+)
 def filters(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with each of FILTERS in `fresh` and `cached`."""
     monkeypatch.setitem(CURRENT, "filters", FILTERS[request.param])
