@@ -89,6 +89,8 @@ def test_realistic_journal_display(invoke, journal_path: Path) -> None:
     assert "Mean change by group" in out
     assert "not a controlled trial" in out
     assert "\x1b" not in out  # not a terminal: plain text
+    padded = [line for line in out.splitlines() if line != line.rstrip()]
+    assert padded == []  # `matlog stats > week.txt`: no line ends in spaces
     lowered = out.lower()
     for claim in ("works", "helps", "effective", "caused by the mat"):
         assert claim not in lowered

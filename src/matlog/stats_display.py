@@ -38,7 +38,15 @@ CAVEAT = (
 
 
 def show(console: Console, stats: StatsJson, journal_path: Path) -> None:
-    _plain_if_no_color(console).print(render(stats, journal_path, width=console.width))
+    screen = render(stats, journal_path, width=console.width)
+    if console.is_terminal:
+        _plain_if_no_color(console).print(screen)
+        return
+    # A pipe or a file: the same lines, without the spaces Rich pads each one with to the
+    # width (`matlog stats > week.txt` would end every line in a run of them).
+    with console.capture() as capture:
+        console.print(screen)
+    console.file.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
 
 
 def _plain_if_no_color(console: Console) -> Console:
