@@ -105,6 +105,32 @@ def test_usage_errors_are_one_line_and_exit_2(invoke, journal_path: Path, args: 
     assert not journal_path.exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["start", "-5"], "duration must be more than zero, got '-5'"),
+        (["start", "-1m30"], "duration must be more than zero, got '-1m30'"),
+        (["start", "5", "--settle", "0", "-1"], "got '-1'"),
+        (["sleep", "-3"], "-3 is a negative number; matlog takes none here"),
+    ],
+)
+def test_a_negative_number_is_named_as_typed_not_as_an_unknown_option(
+    invoke, journal_path: Path, args: list[str], said: str
+) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert said in line and "No such option" not in line
+    assert not journal_path.exists()
+
+
+def test_start_takes_minutes_and_seconds_as_people_say_them(invoke, journal_path: Path) -> None:
+    result = invoke("start", "1m30", "--settle", "0", "--no-ratings")
+    assert result.exit_code == 0, result.output
+    [session] = Journal(journal_path).read().sessions
+    assert session.planned_seconds == 90
+
+
 def test_start_refuses_a_broken_journal_before_anyone_lies_down(invoke, journal_path: Path) -> None:
     journal_path.write_text("format = 1\n[[session]]\nstarted = oops\n")
     before = journal_path.read_bytes()

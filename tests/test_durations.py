@@ -54,6 +54,14 @@ from matlog.errors import UsageError
         ("180.0", MAX_SECONDS),
         ("3h 0.4s", MAX_SECONDS),  # 10800.4 s is 3 hours, rounded
         ("015", 900),
+        # A last number without a unit, after hours or minutes: the next unit, as said.
+        ("1m30", 90),
+        ("1 min 30", 90),
+        ("1m 05", 65),
+        ("1h30", 5400),
+        ("1h 30", 5400),
+        ("1h30m10", 5410),
+        ("2m59", 179),
     ],
 )
 def test_parse_duration(text: str, seconds: int) -> None:
@@ -112,6 +120,12 @@ def test_parse_duration(text: str, seconds: int) -> None:
         ("m", "is not a duration"),
         ("١٥", "is not a duration"),  # Arabic-Indic digits: str.isdigit says yes
         ("²", "is not a duration"),
+        ("90s30", "is not a duration"),  # nothing is smaller than seconds
+        ("1m60", "is not a duration"),  # 0-59, as on a clock
+        ("1m300", "is not a duration"),
+        ("1.5m30", "is not a duration"),  # decimals only in the last part
+        ("1m30.5", "is not a duration"),
+        ("1m30 30", "is not a duration"),
     ],
 )
 def test_bad_durations_are_usage_errors(text: str, message: str) -> None:

@@ -6,6 +6,7 @@ each start, and string annotations cost it an evaluation each (about 20 ms of CP
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -95,9 +96,19 @@ class MatlogGroup(TyperGroup):
                 sub = ctx.info_name if ctx is not None and ctx.parent is not None else None
                 where = f"matlog {sub}" if sub else "matlog"
                 hint = f"see `{where} --help`"
-                if sub and "--journal" in exc.format_message():  # a global option, misplaced
+                message = exc.format_message()
+                if sub and "--journal" in message:  # a global option, misplaced
                     hint = f"--journal goes before the command: matlog --journal FILE {sub} ..."
-                print_error(exc.format_message(), hint)
+                option = getattr(exc, "option_name", None) or ""
+                if re.fullmatch(r"-[0-9]", option[:2]):
+                    # `start -5`: click reads a negative number as options it does not know
+                    # (`-1m30` as -1 -m -3 -0): name the word as it was typed.
+                    typed = list(sys.argv[1:] if args is None else args)
+                    word = next((a for a in typed if a.startswith(option)), option)
+                    message = f"{word} is a negative number; matlog takes none here"
+                    if sub == "start":
+                        message = f"duration must be more than zero, got {word!r}"
+                print_error(message, hint)
                 code = getattr(exc, "exit_code", EXIT_USAGE)
         except typer.Abort:
             code = report(KeyboardInterrupt()) or EXIT_INTERRUPTED

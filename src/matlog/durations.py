@@ -7,7 +7,9 @@ number and its unit and between parts, nowhere else):
 - `MIN:SS`, seconds 00–59: `12:30`;
 - one or more `NUMBER UNIT` parts, largest unit first, each unit at most once:
   `90s`, `15 min`, `1h 5m`, `1 min 30 sec`; units h/hr/hrs/hour/hours,
-  m/min/mins/minute/minutes, s/sec/secs/second/seconds.
+  m/min/mins/minute/minutes, s/sec/secs/second/seconds;
+- and, as people say them, a last whole number without a unit after hours or minutes is
+  in the next smaller unit, 0–59: `1h30` is 1h30m, `1m30` (or `1 min 30`) is 1m30s.
 
 Any run of whitespace counts as one space. A number is ASCII digits with an optional
 decimal point and digits (`0.5`; not `.5`, `1e3`, `nan` or `١٥`); only the last part may
@@ -34,6 +36,7 @@ _FACTORS = {
     **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], 60),
     **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], 1),
 }
+_SMALLER = {3600: 60, 60: 1}
 _HINT = "write e.g. 15 (minutes), 1.5, 15m, 15 min, 90s, 1m30s, 1h or 12:30 (min:sec)"
 
 
@@ -64,9 +67,17 @@ def _parse(raw: str) -> list[tuple[str, int]] | None:
         return [(raw, 60)]
     if m := re.fullmatch(r"([0-9]+):([0-5][0-9])", raw):
         return [(m[1], 60), (m[2], 1)]
+    trailing = None
+    if m := re.fullmatch(rf"({_PARTS}) *([0-9]+)", raw):  # "1m30": its seconds unsaid
+        raw, trailing = m[1].rstrip(), m[2]
     if not re.fullmatch(_PARTS, raw):
         return None
     parts = [(number, _FACTORS.get(unit, 0)) for number, unit in re.findall(_PART, raw)]
+    if trailing is not None:
+        smaller = _SMALLER.get(parts[-1][1])
+        if smaller is None or int(trailing) > 59:  # "90s30", "1m90": not as people say it
+            return None
+        parts.append((trailing, smaller))
     factors = [factor for _, factor in parts]
     # Each unit at most once, largest first: "1m30s" yes, "30s1m" or "1m1m" no.
     if 0 in factors or factors != sorted(set(factors), reverse=True):
