@@ -131,19 +131,61 @@ def complete(env: dict[str, str]) -> list[str]:
     return result.stdout.split()
 
 
-def bash(line: str) -> list[str]:
+def bash_answers(line: str) -> list[tuple[str, str]]:
     """What bash's completion function gets for `line` (cursor at its end), as bash splits
-    words: at blanks and around `=`."""
+    words (at blanks and around `=`): (type, value) pairs, one a line as TYPE,VALUE."""
     words = line.replace("=", " = ").split()
     if line.endswith(" "):
         words.append("")
-    return complete(
-        {
-            "_MATLOG_COMPLETE": "complete_bash",
-            "COMP_WORDS": " ".join(words),
-            "COMP_CWORD": str(len(words) - 1),
-        }
-    )
+    env = {
+        "_MATLOG_COMPLETE": "complete_bash",
+        "COMP_WORDS": " ".join(words),
+        "COMP_CWORD": str(len(words) - 1),
+    }
+    result = CliRunner().invoke(app, [], env=env, prog_name="matlog")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line]  # "": no answer at all
+    return [tuple(line.split(",", 1)) for line in lines]  # type: ignore[misc]
+
+
+def bash(line: str) -> list[str]:
+    """The words bash would offer for `line` (plain answers; see `bash_answers`)."""
+    answers = bash_answers(line)
+    assert {kind for kind, _ in answers} <= {"plain"}, answers
+    return [value for _, value in answers]
+
+
+def test_bash_offers_file_names_only_where_a_file_is_asked_for(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_journal(journal_path)
+    monkeypatch.setenv("MATLOG_JOURNAL", str(journal_path))
+    for line in (
+        "matlog import ",
+        "matlog import a.toml re",
+        "matlog --journal ",
+        "matlog export -o x",
+    ):
+        assert bash_answers(line) == [("file", "")], line
+    # No tag, metric or command matches: no answer at all, and bash offers nothing.
+    for line in ("matlog start -t zz", "matlog rate zz", "matlog zz", "matlog log -n "):
+        assert bash_answers(line) == [], line
+
+
+def test_zsh_offers_file_names_only_where_a_file_is_asked_for(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_journal(journal_path)
+    monkeypatch.setenv("MATLOG_JOURNAL", str(journal_path))
+
+    def zsh(line: str) -> str:
+        env = {"_MATLOG_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line}
+        return str(CliRunner().invoke(app, [], env=env, prog_name="matlog").stdout.strip())
+
+    assert zsh("matlog import re") == "_files"
+    assert zsh("matlog --journal ") == "_files"
+    assert zsh("matlog start -t zz") == ""
+    assert zsh("matlog start -t s").startswith("_arguments")
 
 
 def test_bash_commands_and_options() -> None:

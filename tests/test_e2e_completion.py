@@ -41,9 +41,9 @@ def env(tmp_path: Path, isolated_home: Path) -> dict[str, str]:
     }
 
 
-def bash(env: dict[str, str], *args: str) -> pexpect.spawn:
+def bash(env: dict[str, str], *args: str, cwd: Path | None = None) -> pexpect.spawn:
     child = pexpect.spawn(
-        "bash", list(args), env=env, encoding="utf-8", timeout=15, dimensions=(30, 200)
+        "bash", list(args), env=env, encoding="utf-8", timeout=15, dimensions=(30, 200), cwd=cwd
     )
     child.sendline("PS1='$ '")
     child.expect_exact("$ ")
@@ -91,6 +91,32 @@ def test_tab_in_bash_offers_commands_metrics_and_tags(env: dict[str, str]) -> No
 
     child.send("matlog start -b mo\t")
     assert typed_line(child) == "matlog start -b mood="
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+
+
+def test_file_names_only_where_a_file_is_asked_for(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "here"
+    folder.mkdir()
+    (folder / "rescued-1.toml").write_text("", encoding="utf-8")
+    (folder / "sore-notes.txt").write_text("", encoding="utf-8")
+    child = bash(env, "--norc", "--noprofile", cwd=folder)
+    child.sendline("source <(matlog --show-completion)")
+    child.expect_exact("$ ")
+
+    child.send("matlog import res\t")
+    assert typed_line(child) == "matlog import rescued-1.toml"
+    child.send("matlog --journal res\t")
+    assert typed_line(child) == "matlog --journal rescued-1.toml"
+    child.send("matlog export -o so\t")
+    assert typed_line(child) == "matlog export -o sore-notes.txt"
+    # A tag that no session has (yet): nothing, not the folder's file names.
+    child.send("matlog start -t so\t")
+    assert typed_line(child) == "matlog start -t sore"  # the journal's tag
+    child.send("matlog start -t res\t")
+    assert typed_line(child) == "matlog start -t res"
+    child.send("matlog rate pain=3 res\t")
+    assert typed_line(child) == "matlog rate pain=3 res"
     child.sendline("exit")
     child.expect(pexpect.EOF)
 

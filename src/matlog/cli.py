@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.shell_completion import CompletionItem, add_completion_class
-from typer._completion_classes import BashComplete
+from typer import _completion_shared
+from typer._click.shell_completion import CompletionItem, ShellComplete, add_completion_class
+from typer._completion_classes import BashComplete, ZshComplete
 from typer.core import TyperGroup
 
 from matlog import __version__, journal, paths
@@ -34,14 +35,43 @@ from matlog.words import plural
 COMPLETE_VAR = "_MATLOG_COMPLETE"  # Typer's name for it: `_{PROG}_COMPLETE`
 
 
+# Typer's bash script, except that each answer comes as TYPE,VALUE: bash lists file names
+# only where a file is asked for (`import`, `--journal`, `export -o`), never as the fallback
+# for a tag or a metric that has no answer yet (Typer's `complete -o default` did).
+_BASH_SCRIPT = """
+%(complete_func)s() {
+    local IFS=$'\\n' kind value
+    COMPREPLY=()
+    for answer in $(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
+                        %(autocomplete_var)s=complete_bash $1); do
+        kind=${answer%%%%,*} value=${answer#*,}
+        if [[ $kind == file ]]; then
+            compopt -o default
+        else
+            COMPREPLY+=("$value")
+        fi
+    done
+    return 0
+}
+
+complete -F %(complete_func)s %(prog_name)s
+"""
+
+
 class _BashComplete(BashComplete):
-    """Typer's bash completion, with words split at `=` put back together.
+    """Typer's bash completion, with words split at `=` put back together, and file names
+    offered only where a file is asked for (`_BASH_SCRIPT`).
 
     Bash splits the word being completed at `=` (it is in COMP_WORDBREAKS): `pain=4` reaches
     Typer as `pain`, `=`, `4`, so neither `rate pain=<TAB>` nor `start -b pain=<TAB>` would
     complete. Here `=` is glued back to its neighbours before Typer parses the words, and
     the answers are cut to the part bash replaces: the text after the word's last `=`.
     """
+
+    source_template = _BASH_SCRIPT
+
+    def format_completion(self, item: CompletionItem) -> str:
+        return f"{item.type},{item.value}"
 
     def get_completion_args(self) -> tuple[list[str], str]:
         args, incomplete = super().get_completion_args()
@@ -61,11 +91,37 @@ class _BashComplete(BashComplete):
         value = incomplete.partition("=")[2] if incomplete.startswith("-") else incomplete
         kept = value[: value.rfind("=") + 1]
         items = super().get_completions(args, incomplete)
+        if not items and _wants_a_path(self, args, incomplete):
+            return [CompletionItem("", type="file")]  # Typer's paths answer nothing
         return [
             CompletionItem(item.value[len(kept) :], item.type, help=item.help)
             for item in items
             if item.value.startswith(kept)
         ]
+
+
+class _ZshComplete(ZshComplete):
+    """Typer's zsh completion, offering file names only where a file is asked for."""
+
+    def complete(self) -> str:
+        args, incomplete = self.get_completion_args()
+        if self.get_completions(args, incomplete):
+            return super().complete()
+        return "_files" if _wants_a_path(self, args, incomplete) else ""
+
+
+def _wants_a_path(complete: ShellComplete, args: list[str], incomplete: str) -> bool:
+    """Whether the word being completed is a file name (a Path parameter of Typer's)."""
+    from typer._click.shell_completion import _resolve_context, _resolve_incomplete
+    from typer.models import TyperPath
+
+    ctx = _resolve_context(complete.cli, complete.ctx_args, complete.prog_name, args)
+    wanted, _ = _resolve_incomplete(ctx, args, incomplete)
+    return isinstance(getattr(wanted, "type", None), TyperPath)
+
+
+# `--show-completion` and `--install-completion` print Typer's script from this table.
+_completion_shared._completion_scripts["bash"] = _BASH_SCRIPT
 
 
 class MatlogGroup(TyperGroup):
@@ -82,8 +138,9 @@ class MatlogGroup(TyperGroup):
         code = 0
         if os.environ.get(COMPLETE_VAR):
             # Typer registered its completion classes while it built this command; ours
-            # for bash takes the place of its own (see `_BashComplete`).
+            # for bash and zsh take the place of its own (see `_BashComplete`).
             add_completion_class(_BashComplete, "bash")
+            add_completion_class(_ZshComplete, "zsh")
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
