@@ -111,6 +111,22 @@ def test_check_lists_every_problem(invoke, tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_a_rating_without_a_name_is_a_located_problem(invoke, tmp_path: Path) -> None:
+    path = tmp_path / "j.toml"
+    path.write_text(
+        "[[session]]\nstarted = 2026-11-01T22:00:00+01:00\nplanned_seconds = 600\n"
+        'actual_seconds = 600\nended = "finished"\nbefore = { "" = 3, pain = 4 }\n'
+        'after = { " " = 2 }\n'
+    )
+    result = invoke("--journal", str(path), "check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:6: session: `before` has a rating without a name ('' = 3)"
+    ]
+    imported = invoke("import", str(path))  # nor does import take one into the journal
+    assert imported.exit_code == 1 and "without a name" in imported.stderr
+
+
 # -- undo -------------------------------------------------------------------------------
 
 

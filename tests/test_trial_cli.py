@@ -130,7 +130,9 @@ def test_trial_start_asks_at_a_terminal(invoke, journal_path: Path) -> None:
         (["--control", "sofa", "--yes"], "--control must be rest or none"),
         (["--first-night", "2026-11-01", "--yes"], "is in the past"),
         (["--first-night", "soon", "--yes"], "--first-night must be a date"),
-        (["--worthwhile", "0", "--yes"], "--worthwhile must be above 0"),
+        (["--worthwhile", "0", "--yes"], "--worthwhile must be from 0.1 to 10 points, got 0"),
+        (["--worthwhile", "1e-300", "--yes"], "--worthwhile must be from 0.1 to 10 points"),
+        (["--worthwhile", "11", "--yes"], "--worthwhile must be from 0.1 to 10 points"),
         ([], "trial start needs confirmation"),
     ],
 )

@@ -76,6 +76,7 @@ def test_a_trial_record_is_read_with_every_field_and_unknown_ones_kept() -> None
         ('["mat", "control",', '["mat", "mat",', 7, "pair 1 (nights 1-2) must be one mat"),
         ('outcome = "stress"', 'outcome = "Stress level"', 9, "`outcome` must be a metric name"),
         ("worthwhile = 1.0", "worthwhile = 0", 10, "`worthwhile` must be a number of points"),
+        ("worthwhile = 1.0", "worthwhile = 1e-300", 10, "from 0.1 to 10, got 1e-300"),
         ("worthwhile = 1.0", 'worthwhile = "1"', 10, "`worthwhile` must be a number"),
         ('control = "rest"', 'control = "nothing"', 11, "`control` must be one of rest, none"),
         ('control = "rest"', 'control = "none"', 9, '`control = "none"` needs outcome = "sleep"'),

@@ -12,6 +12,9 @@ ENDINGS: tuple[Ended, ...] = ("finished", "stopped", "discomfort", "interrupted"
 LAYERS = ("bare", "shirt", "sheet")
 SURFACES = ("floor", "bed")
 RATING_MIN, RATING_MAX = 0, 10
+# The smallest worthwhile change a trial takes: ratings are whole points, and below a tenth
+# of one no number of nights could tell it from nothing.
+MIN_WORTHWHILE = 0.1
 Condition = Literal["mat", "control"]
 ControlKind = Literal["rest", "none"]
 CONDITIONS: tuple[Condition, ...] = ("mat", "control")

@@ -23,6 +23,7 @@ from matlog.records import (
     CONTROL_KINDS,
     MAX_PAIRS,
     MIN_PAIRS,
+    MIN_WORTHWHILE,
     RATING_MAX,
     Condition,
     Session,
@@ -222,9 +223,10 @@ def design(
             hint="add --outcome sleep, or use --control rest",
         )
     worthwhile = 1.0 if worthwhile is None else worthwhile
-    if not 0 < worthwhile <= RATING_MAX:
+    if not MIN_WORTHWHILE <= worthwhile <= RATING_MAX:
         raise UsageError(
-            f"--worthwhile must be above 0 and at most 10 points, got {worthwhile:g}",
+            f"--worthwhile must be from {MIN_WORTHWHILE:g} to {RATING_MAX} points, "
+            f"got {worthwhile:g}",
             hint="the smallest change worth having, e.g. --worthwhile 1",
         )
     if pairs is not None and not MIN_PAIRS <= pairs <= MAX_PAIRS:

@@ -24,6 +24,7 @@ from matlog.records import (
     LAYERS,
     MAX_PAIRS,
     MIN_PAIRS,
+    MIN_WORTHWHILE,
     RATING_MAX,
     RATING_MIN,
     SURFACES,
@@ -261,6 +262,8 @@ def _ratings(item: dict[str, Any], key: str) -> dict[str, int]:
     if not isinstance(value, dict):
         raise _Invalid(key, f"`{key}` must be a table of ratings, e.g. {{ pain = 6 }}")
     for name, rating in value.items():
+        if not name.strip():
+            raise _Invalid(key, f"`{key}` has a rating without a name ({name!r} = {rating!r})")
         if not isinstance(rating, int) or isinstance(rating, bool):
             raise _Invalid(key, f"`{key}.{name}` must be a whole number 0–10, got {rating!r}")
         if not RATING_MIN <= rating <= RATING_MAX:
@@ -435,10 +438,12 @@ def _trial(item: dict[str, Any], line: int) -> Trial:
     if (
         not isinstance(worthwhile, int | float)
         or isinstance(worthwhile, bool)
-        or not 0 < worthwhile <= RATING_MAX
+        or not MIN_WORTHWHILE <= worthwhile <= RATING_MAX
     ):
         raise _Invalid(
-            "worthwhile", f"`worthwhile` must be a number of points above 0, got {worthwhile!r}"
+            "worthwhile",
+            f"`worthwhile` must be a number of points from {MIN_WORTHWHILE:g} to {RATING_MAX}, "
+            f"got {worthwhile!r}",
         )
     control = _require(item, "control")
     if control not in CONTROL_KINDS:
