@@ -323,6 +323,30 @@ def test_liveness_is_the_lock_never_the_pid(tmp_path: Path, clock: FakeClock) ->
     assert sorted(p.name for p in state_dir.iterdir()) == []
 
 
+def test_a_lock_left_without_a_heartbeat_is_removed_unless_held(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    # Killed between taking its lock and writing its first heartbeat: only the lock is left.
+    state_dir = tmp_path / "state"
+    killed = RunningFile(state_dir, "01TESTKILLED00000000000000")
+    killed.hold()
+    let_go_of_locks()  # the kernel, at the kill
+    starting = RunningFile(state_dir, "01TESTSTARTING000000000000")
+    starting.hold()  # a session starting now: held, its heartbeat not yet written
+    try:
+        assert session.recover(state_dir, lambda p, r: True) == []
+        assert not killed.lock_path.exists()
+        assert starting.lock_path.exists()
+        starting.beat(
+            tmp_path / "j.toml", {"started": clock.now().isoformat()}, 5, "interrupted", clock.now()
+        )
+        assert starting.path.exists()  # its lock is still the one it holds
+        assert session.recover(state_dir, lambda p, r: True) == []
+    finally:
+        starting.remove()
+    assert sorted(p.name for p in state_dir.iterdir()) == []
+
+
 def test_a_heartbeat_from_before_locks_is_recovered_by_its_pid(tmp_path: Path) -> None:
     # Written by a matlog from before the locks: `running-PID.json`, no lock file.
     state_dir = tmp_path / "state"

@@ -303,9 +303,34 @@ def orphans(folder: Path, notes: list[str] | None = None) -> Iterator[list[Orpha
                 lock.unlink(missing_ok=True)
             else:
                 lock.unlink(missing_ok=True)  # recovered meanwhile: its lock file is ours
+        _sweep_lone_locks(folder)
         yield found
     finally:
         for fd in fds:
+            os.close(fd)
+
+
+def _sweep_lone_locks(folder: Path) -> None:
+    """Remove session locks that no one holds and no heartbeat goes with.
+
+    A session killed between taking its lock and writing its first heartbeat leaves only
+    the lock: nothing to recover, but the file would stay for ever. One held is a session
+    starting now; one removed while a new session opens it is caught by `hold`'s check.
+    """
+    for lock in folder.glob("running-*.lock"):
+        if lock in _HELD or lock.with_suffix(".json").exists():
+            continue
+        try:
+            fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not lock.with_suffix(".json").exists():  # still alone, now under its lock
+                lock.unlink(missing_ok=True)
+        except OSError:
+            pass  # held: a session is starting
+        finally:
             os.close(fd)
 
 
