@@ -325,6 +325,23 @@ def demo_sessions() -> list[Session]:
 METRICS: dict[str, Better] = {"pain": "lower", "stress": "lower", "mood": "higher"}
 
 
+@pytest.mark.parametrize("columns", [20, 24, 30, 34])
+def test_log_below_40_columns_stacks_rather_than_cuts(columns: int) -> None:
+    sessions = demo_sessions()[:12]
+    lines = shown(session_table(sessions, METRICS, columns), columns)
+    text = "\n".join(lines)
+    assert "…" not in text
+    words = text.split()
+    at = 0
+    for s in sessions:  # in order: each start's date, then its time, time on the mat, ending
+        at = words.index(f"{s.started:%Y-%m-%d}", at)
+        near = words[at + 1 : at + 4]
+        assert f"{s.started:%H:%M}" in near, near
+        assert format_duration(s.actual_seconds) in near and s.ended in near, near
+        at += 1
+    assert "not shown at this width:" in " ".join(words)  # the caption wraps too
+
+
 @pytest.mark.parametrize("columns", [40, 60, 80, 120])
 def test_log_keeps_dates_times_and_endings_whole(columns: int) -> None:
     sessions = demo_sessions()

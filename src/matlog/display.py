@@ -50,9 +50,10 @@ def session_table(
 ) -> Table:
     """The sessions, one a row. Dates, times and endings are never cut: where `width` is
     short the weekday goes, then tags and notes, then the ratings stack one a line (tags
-    and notes back if that makes room), then the area, then the ratings, and last the
-    planned time of sessions that ended early. A caption names what is not shown;
-    `log --json` has everything."""
+    and notes back if that makes room), then the area, then the ratings, then the planned
+    time of sessions that ended early; below about 38 columns the start's date and time
+    stack, and below about 32 each session is one cell of two lines. A caption names what
+    is not shown; `log --json` has everything."""
     rows = [_row(s, metrics) for s in sessions]
     no_note = _ALL[:-1]
     least = ("started", "time", "ended")
@@ -69,6 +70,7 @@ def session_table(
             (False, True, least, False),
         )
     ]
+    candidates += [_table(rows, False, True, least, False, date_over_time=True), _list(rows)]
     if width is None:
         return candidates[0]
     return next((t for t in candidates if _natural_width(t) <= width), candidates[-1])
@@ -104,23 +106,20 @@ def _table(
     stacked: bool,
     columns: Sequence[str],
     planned: bool = True,
+    *,
+    date_over_time: bool = False,
 ) -> Table:
     hidden = [name for name in _ALL if name not in columns]
     if not planned:
         hidden.insert(0, "planned time")
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        caption=f"not shown at this width: {', '.join(hidden)}" if hidden else None,
-        caption_justify="left",
-        caption_style="dim",
-    )
+    table = _bare_table(hidden)
     for name in columns:
         wraps = name == "tags / note"  # words: they may wrap; dates and numbers never
         justify: Literal["left", "right"] = "right" if name == "time" else "left"
         table.add_column(name, justify=justify, no_wrap=not wraps, min_width=12 if wraps else None)
     when = "%a %Y-%m-%d %H:%M" if weekday else "%Y-%m-%d %H:%M"
+    if date_over_time:
+        when = "%Y-%m-%d\n%H:%M"
     for row in rows:
         cells = dict(row, started=f"{row['started']:{when}}")
         if planned:
@@ -129,6 +128,27 @@ def _table(
             cells["ratings"] = cells["ratings"].replace(", ", "\n")
         table.add_row(*(cells[name] for name in columns))
     return table
+
+
+def _list(rows: Sequence[dict[str, Any]]) -> Table:
+    """The narrowest form: each session one cell, its start over its time and ending."""
+    table = _bare_table(["planned time", *_ALL[3:]])
+    table.add_column("session", no_wrap=True)
+    for row in rows:
+        start = f"{row['started']:%Y-%m-%d %H:%M}"
+        table.add_row(Text(f"{start}\n  {row['time']} ").append(row["ended"]))
+    return table
+
+
+def _bare_table(hidden: Sequence[str]) -> Table:
+    return Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        caption=f"not shown at this width: {', '.join(hidden)}" if hidden else None,
+        caption_justify="left",
+        caption_style="dim",
+    )
 
 
 def _natural_width(table: Table) -> int:
