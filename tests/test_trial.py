@@ -527,7 +527,15 @@ def test_verdict_no_clear_difference_and_too_few_pairs() -> None:
     assert "(mood higher on mat nights): " in better
     worse = verdict(outcome_of([2, 1, 3, 2, 1, 2]), "stress", 1.0)  # type: ignore[arg-type]
     assert worse.startswith("Stress fell 1.8 points less on mat nights")
-    assert "95% CI 1 to 2.6 points" in worse
+    assert "95% CI 1.0 to 2.6 points" in worse
+
+
+def test_an_interval_end_that_is_not_zero_never_reads_as_zero() -> None:
+    from matlog.trial import _bound
+
+    assert [_bound(v) for v in (1.0, 2.64, -0.8, 0.04, -0.004, 0.0, -0.0001)] == [
+        "1.0", "2.6", "-0.8", "0.04", "-0.004", "0.0", "0.0",
+    ]  # fmt: skip
 
 
 def test_caveats_say_the_limits() -> None:

@@ -105,7 +105,8 @@ def test_trial_start_estimates_the_pairs_from_history(invoke, journal_path: Path
     for step in (0.5, 1.0, 1.5, 2.0):
         need = pairs_needed(sigma, step)
         assert f"worthwhile {step:g} point" in result.stdout
-        assert f": {need} pairs, {2 * need} nights" in result.stdout
+        capped = " or more (a trial takes at most 60)" if need == 60 else ""
+        assert f": {need} pairs{capped}, {2 * need} nights" in result.stdout
     assert "from the spread of your 7 earlier sessions rated stress" in result.stdout
     (trial,) = Journal(journal_path).read().trials
     assert trial.pairs == pairs_needed(sigma, 1.5)
@@ -318,6 +319,8 @@ def test_stop_ends_the_trial_and_the_report_covers_the_nights_so_far(
     assert Journal(journal_path).read().trials[0].stopped == TODAY + timedelta(days=1)
     report = json.loads(invoke("trial", "report", "--json").stdout)  # no --unblind needed
     assert report["trial"]["stopped"] == "2026-11-24"
+    status = invoke("trial", "status").stdout
+    assert "stopped on 2026-11-24" in status and "while the trial runs" not in status
     assert report["nights"]["not_run"] == 6 and report["outcomes"]["stress"]["n_pairs"] == 1
     assert "nothing to stop" in one_line_error(invoke("trial", "stop", "--yes"))
     # The next trial may start now.

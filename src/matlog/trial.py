@@ -748,8 +748,14 @@ def _points(value: float) -> str:
     return plural(f"{value:.1f}".removesuffix(".0"), "point")
 
 
-def _number(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
+def _bound(value: float) -> str:
+    """An interval's end: one decimal ("1.0", as its other end has one), more where one
+    would show an end that is not zero as 0.0, which reads as "includes no change"."""
+    for digits in (1, 2, 3):
+        text = f"{value:.{digits}f}"
+        if float(text) != 0:
+            return text
+    return "0.0"  # zero, or too near it to matter
 
 
 def _p_text(p: float) -> str:
@@ -806,7 +812,7 @@ def verdict(outcome: OutcomeReport, name: str, worthwhile: float) -> str:
     else:
         orient = -1.0 if effect < 0 else 1.0
         low, high = sorted((orient * ci[0], orient * ci[1]))
-        interval = f"95% CI {_number(low)} to {_number(high)} points; "
+        interval = f"95% CI {_bound(low)} to {_bound(high)} points; "
     p = outcome["p_randomisation"]
     assert p is not None  # there is at least one pair
     text = f"{lead[0].upper()}{lead[1:]} ({interval}{_p_text(p)} by the randomisation test)."

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from matlog.durations import format_duration
+from matlog.records import MAX_PAIRS
 from matlog.trial import (
     CAVEATS,
     MIN_PAIRS_FOR_5_PERCENT,
@@ -103,8 +104,10 @@ def design_screen(
         for step in WORTHWHILE_STEPS:
             need = estimate[step]
             mark = "  <- yours" if math.isclose(step, worthwhile) else ""
+            # The estimate is capped at the most a trial takes: say so, not "60".
+            more = f" or more (a trial takes at most {MAX_PAIRS})" if need >= MAX_PAIRS else ""
             lines.append(
-                f"  worthwhile {step:g} point{'s' if step != 1 else ''}: {need} pairs, "
+                f"  worthwhile {step:g} point{'s' if step != 1 else ''}: {need} pairs{more}, "
                 f"{2 * need} nights{mark}"
             )
         lines.append(
@@ -191,7 +194,14 @@ def status_screen(status: Status) -> str:
         "  M mat night, C control night (done as drawn); m, c: drawn so, the other was done",
         "  x missed; · to come; - not run (after a stop)",
         "",
-        "No effect estimate while the trial runs: looking early tempts stopping on a lucky streak.",
+        *(
+            []
+            if status["over"]
+            else [
+                "No effect estimate while the trial runs: looking early tempts stopping on a "
+                "lucky streak."
+            ]
+        ),
         f"Fingerprint: {trial['fingerprint']}",
     ]
     return "\n".join(lines)
