@@ -105,8 +105,8 @@ def test_trial_start_estimates_the_pairs_from_history(invoke, journal_path: Path
     for step in (0.5, 1.0, 1.5, 2.0):
         need = pairs_needed(sigma, step)
         assert f"worthwhile {step:g} point" in result.stdout
-        capped = " or more (a trial takes at most 60)" if need == 60 else ""
-        assert f": {need} pairs{capped}, {2 * need} nights" in result.stdout
+        capped = " (the most a trial takes: it may need more)" if need == 60 else ""
+        assert f": {need} pairs, {2 * need} nights{capped}" in result.stdout
     assert "from the spread of your 7 earlier sessions rated stress" in result.stdout
     (trial,) = Journal(journal_path).read().trials
     assert trial.pairs == pairs_needed(sigma, 1.5)
@@ -455,6 +455,11 @@ def test_the_design_screen_warns_when_the_pairs_are_fewer_than_the_estimate() ->
 
     assert "fewer than the 21 pairs that give 80% power for 1 point" in " ".join(screen(14).split())
     assert "fewer than" not in screen(21)
+    # 60 is the cap, not the estimate: said so.
+    assert "0.5 points: 60 pairs, 120 nights (the most a trial takes: it may need more)" in (
+        screen(14)
+    )
+    assert "21 pairs, 42 nights  <- yours" in screen(14)
 
 
 def test_the_readmes_example_report_is_what_matlog_prints(

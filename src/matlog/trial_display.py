@@ -105,10 +105,10 @@ def design_screen(
             need = estimate[step]
             mark = "  <- yours" if math.isclose(step, worthwhile) else ""
             # The estimate is capped at the most a trial takes: say so, not "60".
-            more = f" or more (a trial takes at most {MAX_PAIRS})" if need >= MAX_PAIRS else ""
+            most = " (the most a trial takes: it may need more)" if need >= MAX_PAIRS else ""
             lines.append(
-                f"  worthwhile {step:g} point{'s' if step != 1 else ''}: {need} pairs{more}, "
-                f"{2 * need} nights{mark}"
+                f"  worthwhile {step:g} point{'s' if step != 1 else ''}: {need} pairs, "
+                f"{2 * need} nights{most}{mark}"
             )
         lines.append(
             f"Using {pairs} pairs" + (" (from this estimate)." if pairs_from_history else ".")
