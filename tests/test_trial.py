@@ -530,6 +530,18 @@ def test_verdict_no_clear_difference_and_too_few_pairs() -> None:
     assert "95% CI 1.0 to 2.6 points" in worse
 
 
+def test_an_interval_that_leaves_out_zero_with_p_above_5_percent_says_both() -> None:
+    # The README's simulated sleep: t-interval 0.05 to 1.67, exact p 0.059.
+    sleep = {
+        "n_pairs": 14, "effect": 0.857, "ci95": [0.047, 1.667], "p_randomisation": 0.059,
+        "p_worthwhile": 0.36, "better": "higher",
+    }  # fmt: skip
+    text = " ".join(verdict(sleep, SLEEP, 1.0).split())  # type: ignore[arg-type]
+    assert "95% CI 0.05 to 1.7 points; p = 0.06" in text
+    assert "does not reach 5%: at most a hint, not a clear difference" in text
+    assert "within what chance alone gives" not in text
+
+
 def test_an_interval_end_that_is_not_zero_never_reads_as_zero() -> None:
     from matlog.trial import _bound
 

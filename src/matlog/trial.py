@@ -823,6 +823,13 @@ def verdict(outcome: OutcomeReport, name: str, worthwhile: float) -> str:
         )
     elif p <= 0.05:
         text += " A difference this large would be unusual if the mat made no difference."
+    elif ci is not None and (ci[0] > 0 or ci[1] < 0):
+        # The two can disagree near 5%: the exact test is the design's, the interval a
+        # t approximation. Say both rather than seem to contradict the numbers above.
+        text += (
+            " The interval just leaves out no difference, but the randomisation test, which "
+            "the design is for, does not reach 5%: at most a hint, not a clear difference."
+        )
     else:
         text += (
             " That is within what chance alone gives: no clear difference between mat nights "
