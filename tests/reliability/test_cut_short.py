@@ -172,3 +172,112 @@ def test_records_match_after_settling(journal: tuple[Path, bytes]) -> None:
     before = [json_line(r) for r in parse(base, path, Journal(path).kind)[0].records]
     _killed_mid_append(path, keep=0.99)
     assert [json_line(r) for r in Journal(path).read().records] == before
+
+
+# -- What is not a dead writer's to cut (from an adversarial pass) ---------------------------
+
+
+def _leave_intent(path: Path, start: int, chunk: bytes) -> None:
+    """The lock file as a writer killed after its intent (and maybe its append) leaves it."""
+    fd = os.open(_lock(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        intent.declare(fd, start, chunk)
+    finally:
+        os.close(fd)
+
+
+def _record_text(path: Path, tag: str) -> bytes:
+    from matlog.journal.parse import serialise
+
+    return serialise([sessions(1, start=NEW, tag=tag)[0]], Journal(path).kind).encode()
+
+
+def test_an_append_through_another_name_is_never_cut(
+    journal: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    path, base = journal
+    other = tmp_path / f"other{path.suffix}"
+    os.link(path, other)  # one journal, two names, two lock files
+    _leave_intent(path, len(base), _record_text(path, "dead") * 3)  # killed before its write
+    Journal(other).append([sessions(1, start=NEW, tag="via-other")[0]])
+    Journal(path).append([sessions(1, start=NEW, tag="next")[0]])
+    notes = [r.note for r in Journal(path).read().records]
+    assert notes[-2:] == ["via-other-0", "next-0"]
+
+
+def test_a_record_added_by_hand_after_a_kill_is_never_cut(journal: tuple[Path, bytes]) -> None:
+    path, base = journal
+    _leave_intent(path, len(base), _record_text(path, "dead") * 3)
+    by_hand = _record_text(path, "by-hand")
+    path.write_bytes(base + by_hand)
+    Journal(path).append([sessions(1, start=NEW, tag="next")[0]])
+    assert path.read_bytes().startswith(base + by_hand)
+    assert [r.note for r in Journal(path).read().records][-2:] == ["by-hand-0", "next-0"]
+
+
+def test_an_edit_that_shortens_the_journal_after_a_whole_append_cuts_nothing(
+    journal: tuple[Path, bytes],
+) -> None:
+    path, base = journal
+    Journal(path).append([sessions(1, start=NEW, tag="whole")[0]])
+    appended = path.read_bytes()
+    _leave_intent(path, len(base), appended[len(base) :])  # killed before clearing it
+    edited = appended.replace(b'area = "back"\n', b"", 1).replace(b', "area": "back"', b"", 1)
+    assert len(base) < len(edited) < len(appended)
+    path.write_bytes(edited)
+    Journal(path).append([sessions(1, start=NEW, tag="next")[0]])
+    assert path.read_bytes().startswith(edited)
+    assert [r.note for r in Journal(path).read().records][-2:] == ["whole-0", "next-0"]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"garbage\n",
+        b"matlog append 1\n12 5\nab",  # an intent cut short itself
+        b"matlog append 1\n-3 2\nab",
+        b"matlog append 1\n" + b"9" * 30 + b" 3\nabc",  # an offset past any file
+        b"matlog append 1\n0 0\n",
+    ],
+)
+def test_a_lock_file_of_junk_and_a_broken_journal_is_one_located_error(
+    journal: tuple[Path, bytes], junk: bytes
+) -> None:
+    path, base = journal
+    path.write_bytes(base + b"[[session]\n")
+    _lock(path).write_bytes(junk)
+    for _ in range(2):  # and never a loop of settling: every reader says the same
+        with pytest.raises(JournalError, match="not valid"):
+            Journal(path).read()
+    assert Journal(path).check()
+    assert path.read_bytes() == base + b"[[session]\n"
+    assert _lock(path).stat().st_size == 0  # emptied: the lock file is matlog's own
+
+
+def test_a_huge_lock_file_is_not_read_whole(journal: tuple[Path, bytes]) -> None:
+    path, _ = journal
+    _lock(path).write_bytes(b"matlog append 1\n")
+    os.truncate(_lock(path), 1 << 40)  # sparse: a terabyte that is not there
+    Journal(path).append([sessions(1, start=NEW, tag="next")[0]])
+    assert Journal(path).read().records[-1].note == "next-0"
+    assert _lock(path).stat().st_size == 0
+
+
+def test_a_link_planted_as_the_lock_file_is_never_written_through(
+    journal: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    path, base = journal
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me\n")
+    for target in (victim, path):
+        _lock(path).unlink(missing_ok=True)
+        _lock(path).symlink_to(target)
+        with pytest.raises(JournalWriteError, match="its lock file is a symbolic link"):
+            Journal(path).append([sessions(1, start=NEW, tag="next")[0]])
+        assert victim.read_bytes() == b"keep me\n" and path.read_bytes() == base
+
+
+def test_edit_gets_a_settled_copy_not_the_part_record(journal: tuple[Path, bytes]) -> None:
+    path, base = journal
+    _killed_mid_append(path, keep=0.5)
+    assert Journal(path).raw_bytes() == base

@@ -50,19 +50,28 @@ def left_behind(lock_fd: int) -> Intent | None:
     """The intent in the lock file, if a writer left a whole one (it died appending).
 
     An intent cut short itself means the writer died before its append began (`declare`
-    is fsynced before the journal is touched): nothing to settle.
+    is fsynced before the journal is touched): nothing to settle. Neither is anything else
+    that is not exactly a header and the bytes it announces (a file of junk, a length or an
+    offset out of reason): only the header is read before that is known.
     """
     size = os.fstat(lock_fd).st_size
     if size == 0:
         return None
-    data = os.pread(lock_fd, size, 0)
-    if not data.startswith(_MAGIC):
+    head = os.pread(lock_fd, min(size, _HEAD_MAX), 0)
+    if not head.startswith(_MAGIC):
         return None
-    header, newline, chunk = data[len(_MAGIC) :].partition(b"\n")
-    try:
-        start, length = (int(field) for field in header.split(b" "))
-    except ValueError:
+    line, newline, _ = head[len(_MAGIC) :].partition(b"\n")
+    fields = line.split(b" ")
+    if not newline or len(fields) != 2 or not all(f.isdigit() for f in fields):
         return None
-    if not newline or start < 0 or len(chunk) != length:
+    start, length = int(fields[0]), int(fields[1])
+    header = len(_MAGIC) + len(line) + 1
+    if start > _OFFSET_MAX or length == 0 or size != header + length:
         return None
-    return Intent(start, chunk)
+    chunk = os.pread(lock_fd, length, header)
+    return Intent(start, chunk) if len(chunk) == length else None
+
+
+# The header is the magic line and two numbers; no journal reaches 2^62 bytes.
+_HEAD_MAX = len(_MAGIC) + 64
+_OFFSET_MAX = 1 << 62

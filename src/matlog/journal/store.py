@@ -54,6 +54,7 @@ class Journal:
         self.kind: Kind = kind_of(path)
         self.created: Created | None = None
         self._lock_fd = -1  # the lock file, open while `locked`: where an append's intent goes
+        self._cut_at_lock = False  # the last `locked` cut off an append a killed writer left
 
     # -- reading --------------------------------------------------------------------
 
@@ -105,19 +106,20 @@ class Journal:
         return problems
 
     def _settled_after_a_kill(self) -> bool:
-        """Whether a writer killed mid-append left its intent, now settled: read again.
+        """Whether an append a killed writer left was just cut off the journal (see
+        `_settle`): then read it again.
 
-        Asked only of a journal that does not parse, so a healthy one never pays for it.
+        Asked only of a journal that does not parse (and of `edit`'s copy), so a healthy
+        one never pays more than a stat of the lock file.
         """
         target = self.real_path
         try:
             if os.stat(target.parent / f".{target.name}.lock").st_size == 0:
                 return False
             with self.locked():
-                pass  # taking the lock settles what was left
+                return self._cut_at_lock
         except (OSError, JournalError, JournalWriteError):
             return False  # e.g. a read-only folder: the problem is reported as it is
-        return True
 
     def _read_bytes(self) -> bytes | None:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
@@ -166,10 +168,19 @@ class Journal:
         made = _topmost_missing(target.parent)
         try:
             paths.ensure_private_dir(target.parent)
-            fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            # Never through a link planted at its name: an append's intent is written here.
+            fd = os.open(
+                target.parent / f".{target.name}.lock",
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o600,
+            )
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(errno.EINVAL, "its lock file is not a regular file")
         except OSError as exc:
+            why = "its lock file is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
             raise JournalWriteError(
-                f"cannot write beside {self.path}: {exc.strerror}", record_text=""
+                f"cannot write beside {self.path}: {why}", record_text=""
             ) from None
         try:
             try:
@@ -182,7 +193,7 @@ class Journal:
             # its inode too, so writers through different names still take turns.
             inode_fd = _lock_inode(target) if links > 1 else None
             try:
-                self._settle(fd, target)
+                self._cut_at_lock = self._settle(fd, target)
                 # Only the lock's holder writes a temporary copy, so any there now was left
                 # by a writer that was killed mid-rewrite: remove it.
                 for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
@@ -270,34 +281,45 @@ class Journal:
             )
         self._replace_bytes(new_data)
 
-    def _settle(self, lock_fd: int, target: Path) -> None:
-        """Settle an append whose writer was killed (its intent is still in the lock file).
+    def _settle(self, lock_fd: int, target: Path) -> bool:
+        """Settle an append whose writer was killed (its intent is still in the lock file);
+        whether the journal was changed.
 
-        If all of it landed, it stays. If only part did, the journal is cut back to where
-        it was (the writer never said it was written, and a part-record would make the
-        journal unreadable), and the whole record is saved to a rescue file and said.
+        If all of it landed, it stays. If only part did — the bytes after where it began
+        are a beginning of its own bytes, nothing else — the journal is cut back to where it
+        was (the writer never said it was written, and a part-record would make the journal
+        unreadable), and the whole record is saved to a rescue file and said. Anything else
+        there (a hand edit since, an append through another name of a hard-linked journal)
+        is not the dead writer's to cut: the intent is dropped and the bytes are left alone.
+        A lock file holding no whole intent is emptied: it is ours, under our lock.
         """
         left = intent.left_behind(lock_fd)
         if left is None:
-            return
+            if os.fstat(lock_fd).st_size:
+                intent.clear(lock_fd)
+            return False
         try:
             fd = os.open(target, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             intent.clear(lock_fd)
-            return
+            return False
         except OSError as exc:
             raise _write_error(self.path, exc) from None
+        cut = False
         try:
             _regular(fd, self.path)
             size = os.fstat(fd).st_size
-            landed = os.pread(fd, max(0, size - left.start), left.start)
-            if left.start < size <= left.end and landed != left.chunk:
-                self._cut_off(fd, left)
+            if left.start < size < left.end:
+                landed = os.pread(fd, size - left.start, left.start)
+                if left.chunk.startswith(landed):
+                    self._cut_off(fd, left)
+                    cut = True
         except OSError as exc:
             raise _write_error(self.path, exc) from None
         finally:
             os.close(fd)
         intent.clear(lock_fd)
+        return cut
 
     def _cut_off(self, fd: int, left: intent.Intent) -> None:
         saved = create_unique(paths.rescue_folders(), "rescued-cut-short", self.kind, left.chunk)
@@ -457,13 +479,15 @@ class Journal:
         return b"\n".join(lines[:start] + replacement + lines[end:])
 
     def raw_bytes(self) -> bytes:
-        """The file as it is (b"" if it does not exist yet), for `matlog edit`'s copy."""
+        """The file as it is (b"" if it does not exist yet), for `matlog edit`'s copy: an
+        append a killed writer cut short is settled first, not handed to the editor."""
+        self._settled_after_a_kill()
         return self._read_bytes() or b""
 
     def replace_edited(self, original: bytes, edited: bytes) -> None:
         """Install an edited copy of `original`, keeping records appended meanwhile."""
-        with self.locked():
-            current = self.raw_bytes()
+        with self.locked():  # which settles first what a killed writer left
+            current = self._read_bytes() or b""
             if current != original:
                 if not current.startswith(original):
                     raise JournalError(
