@@ -138,6 +138,19 @@ def test_asleep_at_the_after_prompt_then_offered_at_the_next_command(
     [s] = sessions(env)
     assert s.after == {} and s.before == {"pain": 6}
 
+    # Into a pipe (`log | grep`, `stats --json | jq`) nobody reads a question: none is asked.
+    piped = pexpect.spawn(
+        "bash",
+        ["-c", f"{MATLOG} log | cat; {MATLOG} stats --json | head -c 1; echo; echo DONE"],
+        env=env,
+        encoding="utf-8",
+        timeout=15,
+    )
+    piped.expect("DONE")
+    shown = piped.before
+    piped.expect(pexpect.EOF)
+    assert "Rate it now" not in shown and "{" in shown
+
     child = spawn(["log"], env)
     child.expect(r"has no after-ratings\. Rate it now\? \[Y/n\]")
     child.sendline("")

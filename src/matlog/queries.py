@@ -38,7 +38,10 @@ def before_command(env: Env, command: str) -> None:
         env.err.print(text, soft_wrap=True, markup=False)
 
     recovery.recover_killed_sessions(state_dir, say)
-    if command in _NO_RATING_OFFER or not (env.interactive and sys.stderr.isatty()):
+    # Only to a person at a terminal: `log | grep`, `stats --json | jq` or `plan > f` would
+    # stop at a question nobody sees.
+    at_a_terminal = env.interactive and sys.stderr.isatty() and sys.stdout.isatty()
+    if command in _NO_RATING_OFFER or not at_a_terminal:
         return
     from matlog.errors import DataError
 
