@@ -410,6 +410,49 @@ def test_stats_keeps_n_and_every_number_whole(columns: int, tmp_path: Path) -> N
                 ), (value, name, cell)
 
 
+def _numbers_whole(stats: dict[str, Any], text: str) -> None:
+    """Every rating's n and mean change, and every group's n and mean changes (with their
+    counts), somewhere on the screen whole."""
+    for name, m in stats["metrics"].items():
+        assert re.search(rf"^{name} +{m['n']} +{re.escape(_signed(m['change_mean']))}", text, re.M)
+    for groups in stats["comparisons"].values():
+        for value, group in groups.items():
+            assert re.search(rf"{re.escape(value.split()[-1])}.*\b{group['sessions']}\b", text)
+            for m in group["metrics"].values():
+                mean = "too few" if m["n"] < 5 else _signed(m["change_mean"])
+                assert f"{mean} ({m['n']})" in text, (value, mean)
+
+
+@pytest.mark.parametrize("columns", [20, 24, 30, 34])
+def test_stats_below_40_columns_keeps_n_and_every_number_whole(
+    columns: int, tmp_path: Path
+) -> None:
+    stats = stats_of_demo(tmp_path)
+    lines = shown(render(stats, Path("demo.toml"), width=columns), columns)
+    text = "\n".join(lines)
+    assert "…" not in text
+    assert any(line.split()[:3] == ["rating", "n", "change"] for line in lines)
+    _numbers_whole(stats, text)
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80])
+def test_a_long_tag_folds_and_never_pushes_n_or_a_number_off(columns: int, tmp_path: Path) -> None:
+    stats = stats_of_demo(tmp_path)
+    long = "after-work-stretching-routine-with-the-neck-pillow"  # 50 characters, no space
+    stats["comparisons"]["tag"] = {
+        (long if value == "sore" else value): group
+        for value, group in stats["comparisons"]["tag"].items()
+    }
+    lines = shown(render(stats, Path("demo.toml"), width=columns), columns)
+    text = "\n".join(lines)
+    assert "…" not in text
+    assert long[:8] in text and "neck" in text  # folded over lines, not cut
+    group = stats["comparisons"]["tag"][long]
+    for m in group["metrics"].values():
+        mean = "too few" if m["n"] < 5 else _signed(m["change_mean"])
+        assert f"{mean} ({m['n']})" in text
+
+
 def test_stats_at_60_columns_on_the_demo_journal_through_the_cli(
     invoke: Any, journal_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

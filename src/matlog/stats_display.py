@@ -234,8 +234,9 @@ def sentence(name: str, metric: MetricJson) -> str:
 
 def _metric_table(stats: StatsJson, width: int = 80) -> Table:
     """One row per rating. Numbers are never cut and never wrap: a narrow terminal drops
-    columns instead (the sentences below the table say the same), so n and the verdict stay
-    whole: before→after goes first, then "moved the better way", then the interval."""
+    columns instead (the sentences below the table say the same), so n stays whole:
+    before→after goes first, then "moved the better way", then the interval, and below
+    about 40 columns the verdict."""
     headers = ["rating", "n", "before→after", "change (95% CI)", "moved the\nbetter way", "verdict"]
     rows: list[list[str | Text]] = []
     for name, m in stats["metrics"].items():
@@ -274,6 +275,7 @@ def _metric_table(stats: StatsJson, width: int = 80) -> Table:
         build([0, 1, 3, 4, 5]),
         build([0, 1, 3, 5]),
         build([0, 1, 3, 5], with_interval=False),
+        build([0, 1, 3], with_interval=False),  # the sentences below give the verdicts
     ]
     return _widest_that_fits(tables, width)
 
@@ -313,12 +315,15 @@ def sparkline(values: Sequence[float | None]) -> str:
     return "".join(out)
 
 
-def _sparklines(stats: StatsJson, width: int = 80, keep: int | None = None) -> Group:
+def _sparklines(
+    stats: StatsJson, width: int = 80, keep: int | None = None, compact: bool = False
+) -> Group:
     """Duration and each rating's change, one bar per session. A taller bar is always the
     better way: a change in a lower-is-better rating (pain, stress) is drawn upside down, so
     a fall stands tall; a rating with no better direction says so on its line.
 
-    Where the lines do not fit `width`, the ranges go, then the oldest sessions."""
+    Where the lines do not fit `width`, the ranges go, then the oldest sessions; below about
+    30 columns the labels shorten to the names and the heading goes into the title."""
     recent = stats["recent"]
     seconds = recent["seconds"][-keep:] if keep else recent["seconds"]
     rows: list[tuple[str, str, str]] = [
@@ -336,18 +341,24 @@ def _sparklines(stats: StatsJson, width: int = 80, keep: int | None = None) -> G
             continue
         metric = stats["metrics"].get(name)
         better = metric["better"] if metric else None
-        label = f"{name} change"
+        label = name if compact else f"{name} change"
         if better == "lower":
             falls.append(name)
             changes = [None if c is None else -c for c in changes]
             shortest, tallest = max(present), min(present)
         else:
             shortest, tallest = min(present), max(present)
-            if better is None:
+            if better is None and not compact:
                 label += " (taller: higher)"
         rows.append((label, sparkline(changes), f"{_signed(shortest)} → {_signed(tallest)}"))
-    for with_range in (True, False):
-        table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    for with_range in (True, False) if not compact else (False,):
+        table = Table(
+            box=None,
+            pad_edge=False,
+            padding=(0, 2, 0, 0),
+            header_style="dim",
+            show_header=not compact,
+        )
         table.add_column("", style="bold", no_wrap=True)
         table.add_column("oldest → newest", no_wrap=True)
         if with_range:
@@ -358,15 +369,18 @@ def _sparklines(stats: StatsJson, width: int = 80, keep: int | None = None) -> G
             break
     else:
         labels = max(len(row[0]) for row in rows) + 2
+        if not compact and width - labels < len("oldest → newest"):
+            return _sparklines(stats, width, keep, compact=True)
         fewer = max(2, min(len(seconds) - 1, width - labels))
         if fewer < len(seconds):
-            return _sparklines(stats, width, fewer)
+            return _sparklines(stats, width, fewer, compact)
     way = "a change the better way"
     if falls:
         way += f" (for {_and(falls)}: a fall)"
+    order = " Oldest on the left." if compact else ""
     title = Text(
         f"The last {plural(len(seconds), 'session')} (blank: not rated). "
-        f"A taller bar is a longer session, or {way}."
+        f"A taller bar is a longer session, or {way}.{order}"
     )
     return Group(title, table)
 
@@ -417,12 +431,32 @@ def _comparison_tables(stats: StatsJson, names: list[str], width: int = 80) -> G
             chunks[-1].append(name)
         else:
             chunks.append([name])
+    tables = [_comparison_table(stats, chunk, False, False) for chunk in chunks]
+    if not all(_fits(t, width) for t in tables):  # a long label: fold it, then a list
+        tables = [_comparison_table(stats, [name], False, False, folded=True) for name in names]
+        if not all(_fits(t, width) for t in tables):
+            return _comparison_lines(stats, names)
     parts: list[RenderableType] = [Text(COMPARISON_TITLE)]
-    for index, chunk in enumerate(chunks):
+    for index, table in enumerate(tables):
         if index:
             parts.append(Text())
-        parts.append(_comparison_table(stats, chunk, False, False))
+        parts.append(table)
     return Group(*parts)
+
+
+def _comparison_lines(stats: StatsJson, names: list[str]) -> Group:
+    """The groups as a list, for a terminal too narrow for a table: each group and its n
+    on a line, then each rating's mean change (with its count) on a line of its own."""
+    lines: list[RenderableType] = [Text(COMPARISON_TITLE)]
+    for dimension, groups in stats["comparisons"].items():
+        lines.append(Text(dimension, style="bold"))
+        for value, group in groups.items():
+            lines.append(Text(f"  {shown(value)}  n {group['sessions']}"))
+            for name in names:
+                m = group["metrics"][name]
+                mean = "too few" if m["n"] < MIN_N else _signed(m["change_mean"])
+                lines.append(Text(f"    {name} {mean} ({m['n']})"))
+    return Group(*lines)
 
 
 def _fits(table: Table, width: int) -> bool:
@@ -446,12 +480,22 @@ def _measuring_console() -> Console:
 
 
 def _comparison_table(
-    stats: StatsJson, names: list[str], with_time: bool = True, by_column: bool = True
+    stats: StatsJson,
+    names: list[str],
+    with_time: bool = True,
+    by_column: bool = True,
+    folded: bool = False,
 ) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     if by_column:
         table.add_column("by", no_wrap=True)
-    table.add_column("group", no_wrap=True)
+    # A long label (a tag) may fold over lines, but keeps 10 columns: narrower than that,
+    # the groups are listed instead (`_comparison_lines`). n and the numbers never fold.
+    labels = [len(f"  {value}") for groups in stats["comparisons"].values() for value in groups]
+    narrowest = min(max(labels, default=0), 10)
+    table.add_column(
+        "group", overflow="fold", min_width=narrowest, max_width=narrowest if folded else None
+    )
     table.add_column("n", justify="right", no_wrap=True)
     if with_time:
         table.add_column("time", justify="right", no_wrap=True)
