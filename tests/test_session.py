@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,8 @@ class RecordingScreen:
         import contextlib
 
         self.statuses.append([])
-        return contextlib.nullcontext(self.statuses[-1].append)
+        shown = self.statuses[-1]
+        return contextlib.nullcontext(lambda text, *shorter: shown.append(text))
 
     def countdown(self):  # type: ignore[no-untyped-def]
         import contextlib
@@ -638,9 +639,37 @@ def test_a_narrow_terminal_keeps_the_settle_in_line_to_one_row(
         show("Lie down: the countdown starts now.")
     texts = transcript.getvalue().removesuffix("\n").split("\r")
     assert texts == [
-        "Lie down: the countdown starts in 10s …",
+        "Lie down: the countdown starts in 10s …",  # one form only: cut to one row
         "Lie down: the countdown starts now.    ",
     ]
+
+
+@pytest.mark.parametrize(
+    ("width", "first"),
+    [
+        (80, "Lie down: the countdown starts in 30s with one bell (Enter: start now)."),
+        (60, "Lie down: starts in 30s (Enter: now)"),
+        (40, "Lie down: starts in 30s (Enter: now)"),
+        (30, "Starts in 30s · Enter: now"),
+        (20, "Starts in 30s"),
+        (5, "30s"),
+    ],
+)
+def test_the_settle_in_count_is_whole_at_any_width(
+    tmp_path: Path, clock: FakeClock, width: int, first: str
+) -> None:
+    from rich.console import Console
+
+    from matlog.session.run import _settle
+    from matlog.session.screen import TerminalScreen
+
+    transcript = io.StringIO()
+    screen = TerminalScreen(Console(file=transcript, force_terminal=True, width=width), clock)
+    runner = replace(make_runner(tmp_path, clock), screen=screen)
+    _settle(30, runner)
+    texts = [t.strip() for t in transcript.getvalue().split("\r")]
+    assert texts[0] == first and "…" not in transcript.getvalue()
+    assert "29s" in texts[1] or texts[1].startswith("29")  # counted down in place
 
 
 def test_plain_lines_say_the_settle_in_once(tmp_path: Path, clock: FakeClock) -> None:

@@ -46,11 +46,12 @@ class PlainScreen:
         yield draw
 
     @contextlib.contextmanager
-    def status(self) -> Iterator[Callable[[str], None]]:
-        """No line is rewritten here: the first text is printed, the updates are not."""
+    def status(self) -> Iterator[Callable[..., None]]:
+        """No line is rewritten here: the first text is printed (whole: a pipe has no width),
+        the updates are not."""
         shown: list[str] = []
 
-        def show(text: str) -> None:
+        def show(text: str, *shorter: str) -> None:
             if not shown:
                 shown.append(text)
                 self.line(text)

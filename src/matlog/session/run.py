@@ -46,9 +46,10 @@ class Screen(Protocol):
 
     def countdown(self) -> contextlib.AbstractContextManager[Callable[[timer.Countdown], None]]: ...
 
-    def status(self) -> contextlib.AbstractContextManager[Callable[[str], None]]:
-        """A line that changes in place (the settle-in's count); plain lines show only the
-        first text. The line is ended when the block ends, however it ends."""
+    def status(self) -> contextlib.AbstractContextManager[Callable[..., None]]:
+        """A line that changes in place (the settle-in's count): `show(text, *shorter)`, the
+        longest form that fits the terminal; plain lines show only the first text. The line
+        is ended when the block ends, however it ends."""
         ...
 
 
@@ -261,9 +262,13 @@ def _settle(seconds: int, runner: Runner) -> None:
     deadline = clock.monotonic() + seconds
     with runner.screen.status() as show:
         while (left := deadline - clock.monotonic()) > 0:
+            count = format_duration(math.ceil(left))
             show(
-                f"Lie down: the countdown starts in {format_duration(math.ceil(left))} "
-                "with one bell (Enter: start now)."
+                f"Lie down: the countdown starts in {count} with one bell (Enter: start now).",
+                f"Lie down: starts in {count} (Enter: now)",
+                f"Starts in {count} · Enter: now",
+                f"Starts in {count}",
+                count,
             )
             # Until the count shown changes (as the countdown's own `seconds_to_next_change`).
             to_change = left - (math.ceil(left / runner.tick) - 1) * runner.tick
@@ -272,7 +277,7 @@ def _settle(seconds: int, runner: Runner) -> None:
                 raise KeyboardInterrupt
             if key in ("\r", "\n"):
                 break  # Enter: ready now
-        show("Lie down: the countdown starts now.")
+        show("Lie down: the countdown starts now.", "Starting now.", "Now.")
 
 
 def _ended_line(session: Session) -> str:

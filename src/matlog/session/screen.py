@@ -222,15 +222,16 @@ class TerminalScreen:
             yield draw
 
     @contextlib.contextmanager
-    def status(self) -> Iterator[Callable[[str], None]]:
+    def status(self) -> Iterator[Callable[..., None]]:
         """One line rewritten in place: a carriage return and the new text, padded with
         spaces over the old (no escape codes, so any terminal shows it). Kept to one row,
-        or the return would go to the start of its last row only. Ended with a newline."""
+        or the return would go to the start of its last row only: `show(text, *shorter)`
+        draws the longest form that fits. Ended with a newline."""
         console = self.console
         if not console.is_terminal:  # standard output is piped: one plain line, once
             shown: list[str] = []
 
-            def show_once(text: str) -> None:
+            def show_once(text: str, *shorter: str) -> None:
                 if not shown:
                     shown.append(text)
                     console.print(text, markup=False, soft_wrap=True)
@@ -242,8 +243,10 @@ class TerminalScreen:
 
         drawn = [""]
 
-        def show(text: str) -> None:
+        def show(text: str, *shorter: str) -> None:
+            # The longest of the forms given that fits one row; cut only if none does.
             width = max(1, console.width - 1)
+            text = next((t for t in (text, *shorter) if len(t) <= width), (text, *shorter)[-1])
             if len(text) > width:
                 text = text[: width - 1] + "…"
             if text == drawn[0]:
