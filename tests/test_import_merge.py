@@ -354,3 +354,37 @@ def test_a_full_disk_during_import_leaves_everything_as_it_was(
     assert journal_path.read_bytes() == before
     assert leftover.read_bytes() == leftover_bytes  # kept, to import again
     assert list((paths.state_dir() / "rescued").iterdir()) == [leftover]
+
+
+def test_importing_the_journal_itself_is_refused_not_counted(invoke, journal_path, tmp_path):
+    Journal(journal_path).append([make_session()])
+    before = journal_path.read_bytes()
+    link = tmp_path / "same.toml"
+    os.link(journal_path, link)
+    for name in (journal_path, link):
+        result = invoke("import", str(name))
+        assert result.exit_code == 2, result.output
+        assert "is the journal itself: nothing to import" in result.stderr
+    assert journal_path.read_bytes() == before
+
+
+def test_a_folder_is_refused_with_the_way_to_import_its_files(invoke, journal_path, tmp_path):
+    folder = tmp_path / "rescued"
+    folder.mkdir()
+    result = invoke("import", str(folder))
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "is a folder, not a journal file" in line and f"{folder}/*.toml" in line
+    assert "MATLOG_JOURNAL" not in line
+
+
+def test_a_file_with_no_records_says_so(invoke, journal_path, tmp_path):
+    Journal(journal_path).append([make_session()])
+    before = journal_path.read_bytes()
+    empty = tmp_path / "notes.toml"
+    empty.write_text("pain = 3\n")
+    result = invoke("import", str(empty))
+    assert result.exit_code == 0, result.output
+    assert "holds no sessions, nights or trials: nothing imported" in result.stderr
+    assert "Imported" not in result.stdout
+    assert journal_path.read_bytes() == before

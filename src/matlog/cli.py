@@ -753,6 +753,9 @@ def import_command(
     env.read_journal()  # refuses a broken journal, and says so if it is empty
 
     def done(result: transfer.FileImport) -> None:
+        if result.empty:
+            print_error(f"{result.path} holds no sessions, nights or trials: nothing imported")
+            return
         conflicts = plural(len(result.conflicts), "conflict")
         print(
             f"Imported {plural(result.new, 'record')} from {result.path} ({result.present} "

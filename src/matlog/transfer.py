@@ -45,7 +45,7 @@ def export_text(contents: Contents, fmt: str, journal_path: Path) -> str:
     return serialise(contents.records, kind, whole_file=True)
 
 
-def load_imports(files: Sequence[Path], kind: Kind) -> list[Contents]:
+def load_imports(files: Sequence[Path], kind: Kind, journal_path: Path) -> list[Contents]:
     """Every file to import, read and checked before anything is written.
 
     A file that does not parse, or a record the journal's format cannot hold, stops the
@@ -53,6 +53,11 @@ def load_imports(files: Sequence[Path], kind: Kind) -> list[Contents]:
     """
     loaded = []
     for file in files:
+        if same_file(file, journal_path):
+            raise UsageError(
+                f"{file} is the journal itself: nothing to import",
+                hint="import another device's journal, a sync-conflict copy or a rescue file",
+            )
         contents = load_file(file)
         _refuse(
             unwritable(contents.records, kind, file),
@@ -73,6 +78,7 @@ class FileImport:
     merged: int
     conflicts: list[Conflict]
     removed: bool = False  # a leftover of matlog's own, now wholly in the journal
+    empty: bool = False  # the file held no record at all (not a journal, or an empty one)
 
 
 @dataclass
@@ -92,7 +98,7 @@ def import_files(
     other versions of conflicting records are kept in a private conflicts file beside the
     rescue files, unless they already are (a leftover of matlog's own is kept as it is).
     """
-    loaded = load_imports(files, journal.kind)
+    loaded = load_imports(files, journal.kind, journal.path)
     outcome = ImportOutcome()
     others: list[Conflict] = []
     for path, contents in zip(files, loaded, strict=True):
@@ -109,6 +115,7 @@ def import_files(
         result = FileImport(
             path, len(plan.new), len(plan.present), len(plan.merged), plan.conflicts
         )
+        result.empty = not contents.records
         if is_leftover(path) and not same_file(path, journal.path):  # never the journal
             if plan.conflicts:
                 outcome.kept_in_place.append(path)

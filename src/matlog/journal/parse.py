@@ -117,7 +117,8 @@ def load_file(path: Path) -> Contents:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not wait for a writer
         try:
-            refuse_special(os.fstat(fd).st_mode, path)  # before a byte is read
+            # Before a byte is read. (For a folder: `import folder/*.toml` takes its files.)
+            refuse_special(os.fstat(fd).st_mode, path, hint=f"import its files: {path}/*.toml")
             with os.fdopen(os.dup(fd), "rb") as handle:
                 data = handle.read()
         finally:
@@ -138,21 +139,20 @@ def load_file(path: Path) -> Contents:
     return contents
 
 
-def refuse_special(mode: int, path: Path) -> None:
+def refuse_special(
+    mode: int, path: Path, hint: str = "point MATLOG_JOURNAL or --journal at a file"
+) -> None:
     """A JournalError unless `mode` is a regular file's: a folder, a device (/dev/zero never
     ends), a FIFO (it waits for a writer) or a socket is no journal."""
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
-        raise JournalError(
-            f"{path} is a folder, not a journal file",
-            hint="point MATLOG_JOURNAL or --journal at a file",
-        )
+        raise JournalError(f"{path} is a folder, not a journal file", hint=hint)
     what = (
         "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
         stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
     )  # fmt: skip
     raise JournalError(
         f"{path} is not a regular file ({what}); matlog reads and writes only a plain file",
-        hint="point MATLOG_JOURNAL or --journal at a file",
+        hint=hint,
     )
