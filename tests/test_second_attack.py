@@ -56,7 +56,7 @@ def test_import_never_removes_the_journal_even_named_like_a_rescue_file(
     Journal(journal).append([make_session()])
     env = Env(journal_path=journal, clock=clock, interactive=False)
     result = CliRunner().invoke(app, ["import", str(journal)], obj=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the journal itself: refused before all
     assert journal.exists() and len(Journal(journal).read().sessions) == 1
     assert "Removed" not in result.output
 
