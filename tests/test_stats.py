@@ -370,7 +370,7 @@ def test_parse_filters() -> None:
         ({"since": "yesterday"}, "--since must be a date YYYY-MM-DD"),
         ({"until": "2026-13-01"}, "--until must be a date YYYY-MM-DD"),
         ({"last": "30m"}, "--last '30m' is not a number of days or weeks"),
-        ({"last": "0d"}, "--last '0d' is not a number of days or weeks"),
+        ({"last": "0d"}, "--last must be at least 1 day, got '0d'"),
         ({"last": "30"}, "--last '30' needs a unit: d for days or w for weeks"),
         ({"since": "2026-11-01", "last": "30d"}, "use --since or --last, not both"),
         ({"since": "2026-11-10", "until": "2026-11-01"}, "--since 2026-11-10 is after --until"),

@@ -126,9 +126,10 @@ def test_filters_narrow_and_are_echoed(invoke, journal_path: Path) -> None:
     result = invoke("stats", "--since", "2026-11-20", "--area", "neck")
     assert result.exit_code == 0
     assert "only sessions since 2026-11-20, on the neck" in result.stdout
+    assert "Only 1 session here: too little data" in " ".join(result.stdout.split())
     nothing = invoke("stats", "--until", "2026-10-01")
     assert nothing.exit_code == 0
-    assert "No sessions match until 2026-10-01" in nothing.stdout
+    assert "No sessions until 2026-10-01." in nothing.stdout
     assert "all 3 sessions" in nothing.stdout
 
 

@@ -167,7 +167,9 @@ def parse_filters(
             raise UsageError("use --since or --last, not both")
         m = _LAST.fullmatch(last.strip().lower())
         count = int(m[1]) if m else 0
-        if m is None or count < 1:
+        if m is not None and count < 1:
+            raise UsageError(f"--last must be at least 1 day, got {last!r}", hint=_LAST_HINT)
+        if m is None:
             raise UsageError(f"--last {last!r} is not a number of days or weeks", hint=_LAST_HINT)
         if not m[2]:  # 30 what? days, weeks or sessions: the SPEC writes 30d, so say which
             raise UsageError(

@@ -79,10 +79,11 @@ def render(stats: StatsJson, journal_path: Path, width: int = 80) -> RenderableT
     if stats["comparisons"] and compared:
         parts += [Text(), _comparison_tables(stats, compared, width)]
     if count < MIN_N:
+        where = "here" if _filter_words(stats["filters"]) else "so far"  # filtered: not all
         parts += [
             Text(),
             Text(
-                f"Only {plural(count, 'session')} so far: too little data to say whether "
+                f"Only {plural(count, 'session')} {where}: too little data to say whether "
                 "anything changes. Rate before and after each session and look again after "
                 "a few more."
             ),
@@ -94,7 +95,7 @@ def render(stats: StatsJson, journal_path: Path, width: int = 80) -> RenderableT
 def _nothing_yet(stats: StatsJson, journal_path: Path) -> Text:
     if stats["filters"] and _filter_words(stats["filters"]):
         return Text.assemble(
-            ("No sessions match", "bold"),
+            ("No sessions", "bold"),
             f" {_filter_words(stats['filters'])}. `matlog stats` without filters shows "
             f"all {plural(stats.get('journal_sessions', 0), 'session')}.",
         )
