@@ -169,8 +169,8 @@ class Scenario:
     def line(self, text: str) -> None:
         pass
 
-    def status(self) -> contextlib.nullcontext[Callable[[str], None]]:
-        return contextlib.nullcontext(self.line)
+    def status(self) -> contextlib.nullcontext[Callable[..., None]]:
+        return contextlib.nullcontext(lambda text, *shorter: self.line(text))
 
     @contextlib.contextmanager
     def countdown(self) -> Iterator[Callable[[timer.Countdown], None]]:

@@ -193,7 +193,12 @@ class Journal:
             # its inode too, so writers through different names still take turns.
             inode_fd = _lock_inode(target) if links > 1 else None
             try:
-                self._cut_at_lock = self._settle(fd, target)
+                try:
+                    self._cut_at_lock = self._settle(fd, target)
+                except OSError as exc:  # the lock file itself: a fault like any other write's
+                    raise JournalWriteError(
+                        f"cannot write beside {self.path}: {exc.strerror}", record_text=""
+                    ) from None
                 # Only the lock's holder writes a temporary copy, so any there now was left
                 # by a writer that was killed mid-rewrite: remove it.
                 for stale in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
