@@ -205,6 +205,22 @@ def test_far_above_the_plan_asks_at_a_terminal_and_no_means_not_started(
     assert not journal_path.exists()
 
 
+def test_sleep_on_a_broken_journal_keeps_the_rating_in_a_rescue_file(
+    invoke, journal_path: Path
+) -> None:
+    from matlog import paths
+    from matlog.journal import load_file
+
+    journal_path.write_text("[[session]\n")
+    result = invoke("sleep", "7")
+    assert result.exit_code == 1
+    assert "The record was not lost" in result.stderr and "matlog import" in result.stderr
+    assert journal_path.read_text() == "[[session]\n"
+    [saved] = (paths.state_dir() / "rescued").iterdir()
+    [night] = load_file(saved).records
+    assert night.rating == 7  # type: ignore[union-attr]
+
+
 def test_sleep_after_the_night_was_removed_by_hand(invoke, journal_path: Path) -> None:
     assert invoke("sleep", "6", "--night", "2026-11-01").exit_code == 0
     text = journal_path.read_text()

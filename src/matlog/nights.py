@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from matlog.errors import UsageError
+from matlog.errors import JournalError, UsageError
 from matlog.journal import Contents, Journal
 from matlog.lightclass import replace
 from matlog.records import Record, Sleep, new_id
@@ -51,8 +51,13 @@ def record_sleep(
     """Save the night's rating; returns the rating it replaced, if there was one."""
     # Which nights are rated comes from a small cached summary: a new night (the usual
     # case) is one append, however long the journal.
-    rated = night.toordinal() in (journal.fold(NightsFolder()) or {})
-    existing = [s for s in journal.read().sleeps if s.night == night] if rated else []
+    try:
+        rated = night.toordinal() in (journal.fold(NightsFolder()) or {})
+        existing = [s for s in journal.read().sleeps if s.night == night] if rated else []
+    except JournalError:
+        # A journal that cannot be read must not cost the rating just typed: `append`
+        # saves it to a rescue file (and says where), for `import` once the journal is fixed.
+        existing = []
     if not existing:
         append([Sleep(night=night, rating=rating, id=new_id(now), note=note)])
         return None
