@@ -78,7 +78,7 @@ def test_a_device_as_the_journal_is_refused_before_reading(
     assert not os.path.exists("/dev/.zero.lock")  # no lock file made beside a device
 
 
-@pytest.mark.parametrize("args", [["log"], ["stats", "--json"], ["check"], ["sleep", "7"]])
+@pytest.mark.parametrize("args", [["log"], ["stats", "--json"], ["check"]])
 def test_a_fifo_as_the_journal_is_refused_without_hanging(
     env: dict[str, str], tmp_path: Path, args: list[str]
 ) -> None:
@@ -86,6 +86,17 @@ def test_a_fifo_as_the_journal_is_refused_without_hanging(
     os.mkfifo(fifo)
     line = one_line(run(args, {**env, "MATLOG_JOURNAL": str(fifo)}), 1)
     assert "is not a regular file" in line
+
+
+def test_a_sleep_rating_for_a_fifo_journal_is_rescued_without_hanging(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "journal-fifo.toml"
+    os.mkfifo(fifo)
+    result = run(["sleep", "7"], {**env, "MATLOG_JOURNAL": str(fifo)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert "is not a regular file" in last and "The record was not lost" in last
 
 
 def test_an_append_to_a_fifo_is_refused_and_the_record_rescued(tmp_path: Path) -> None:
