@@ -126,8 +126,9 @@ def test_append_faults_leave_the_journal_byte_identical(
                 assert [r.note for r in Journal(path).read().records] == ["new-0"]
             reset()
     figure(
-        f"I/O faults, append to a {start} {suffix} journal: {injected} injected "
-        f"at {len(steps)} steps, {failed} refused with the journal byte-identical"
+        f"I/O faults, append to {'an existing' if start == 'existing' else 'a new'} {suffix} "
+        f"journal: {injected} injected at {len(steps)} steps, {failed} refused with the "
+        "journal byte-identical"
     )
 
 
