@@ -124,14 +124,19 @@ def test_file_names_only_where_a_file_is_asked_for(env: dict[str, str], tmp_path
 def test_install_completion_then_a_new_bash_completes(
     env: dict[str, str], isolated_home: Path
 ) -> None:
+    (isolated_home / ".bashrc").write_text("alias ll='ls -l'\n", encoding="utf-8")
     child = bash(env, "--norc", "--noprofile")
-    child.sendline("matlog --install-completion")
-    child.expect("bash completion installed in")
-    child.expect_exact("$ ")
+    for _ in range(3):  # again and again: the line goes in once, nothing else piles up
+        child.sendline("matlog --install-completion")
+        child.expect("bash completion installed in")
+        child.expect_exact("$ ")
     child.sendline("exit")
     child.expect(pexpect.EOF)
     assert (isolated_home / ".bash_completions" / "matlog.sh").is_file()
-    assert "matlog.sh" in (isolated_home / ".bashrc").read_text(encoding="utf-8")
+    script = isolated_home / ".bash_completions" / "matlog.sh"
+    assert (isolated_home / ".bashrc").read_text(encoding="utf-8") == (
+        f"alias ll='ls -l'\nsource '{script}'\n"
+    )
 
     child = bash(env, "-i")  # reads the ~/.bashrc just written
     child.send("matlog start -t \t\t")

@@ -124,6 +124,27 @@ def _wants_a_path(complete: ShellComplete, args: list[str], incomplete: str) -> 
 _completion_shared._completion_scripts["bash"] = _BASH_SCRIPT
 
 
+def _install_bash(*, prog_name: str, complete_var: str, shell: str) -> Path:
+    """Typer's `install_bash`, except that ~/.bashrc gains its `source` line once and
+    nothing else: Typer's added a blank line to it on every run."""
+    completion_path = Path.home() / ".bash_completions" / f"{prog_name}.sh"
+    rc_path = Path.home() / ".bashrc"
+    line = f"source '{completion_path}'"
+    rc = rc_path.read_text(encoding="utf-8") if rc_path.is_file() else ""
+    if line not in rc:
+        with rc_path.open("a", encoding="utf-8") as rc_file:
+            rc_file.write(("" if not rc or rc.endswith("\n") else "\n") + line + "\n")
+    completion_path.parent.mkdir(parents=True, exist_ok=True)
+    script = _completion_shared.get_completion_script(
+        prog_name=prog_name, complete_var=complete_var, shell=shell
+    )
+    completion_path.write_text(script, encoding="utf-8")
+    return completion_path
+
+
+_completion_shared.install_bash = _install_bash
+
+
 class MatlogGroup(TyperGroup):
     """Every error leaves through here: one line on stderr and the documented exit code."""
 
