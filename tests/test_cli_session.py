@@ -386,6 +386,28 @@ def test_asleep_at_the_after_ratings_says_how_to_rate_with_the_metrics(
     )
 
 
+def test_ctrl_c_at_the_after_ratings_says_how_to_rate_later(tmp_path: Path, clock) -> None:
+    from test_session import make_runner
+
+    from matlog import session
+    from matlog.prompts import Prompter
+
+    class CtrlCAfter(Prompter):
+        def ask(self, question: str, timeout: float | None = None) -> str:
+            if question.startswith("After — stress"):
+                raise KeyboardInterrupt
+            return super().ask(question, timeout)
+
+    runner = make_runner(tmp_path, clock, answers="2\n", prompter_class=CtrlCAfter)
+    plan = session.SessionPlan(planned_seconds=60, area="back", ask_after=True, settle_seconds=0)
+    outcome = session.run_session(plan, runner)
+    [logged] = runner.journal.read().sessions
+    assert logged.after == {"pain": 2}  # what was answered before Ctrl-C is kept
+    lines = session.end_lines(outcome, runner.config.metrics, 300, rate_later=False)
+    assert lines[-1] == "After-ratings skipped: `matlog rate stress=… mood=…` adds them."
+    assert session.owed_rating(runner.state_dir, runner.journal, [logged]) is None  # no nag
+
+
 def test_the_settle_in_is_one_plain_line_when_piped(invoke, clock) -> None:
     result = invoke("start", "1m", "--settle", "5s")
     assert result.exit_code == 0, result.output

@@ -126,6 +126,7 @@ class Outcome:
     session: Session
     after_timed_out: bool = False
     signum: int | None = None
+    after_skipped: bool = False  # Ctrl-C or Ctrl-D at the after-ratings
 
 
 def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
@@ -194,7 +195,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
             lost = exc if signum is None else None  # no SIGHUP behind it: say so after
         session.ended = countdown.ended or "interrupted"
         session.actual_seconds = round(countdown.elapsed())
-        timed_out = False
+        timed_out = skipped = False
         ask_after = plan.ask_after and signum is None and lost is None
         if signum is None and lost is None:
             session.after = dict(plan.after)
@@ -212,8 +213,10 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
                 )
         except PromptTimeout:
             timed_out = True
-        except (KeyboardInterrupt, EOFError, OSError):
-            pass  # the session ran: log it without (more) ratings
+        except (KeyboardInterrupt, EOFError):
+            skipped = ask_after  # the session ran: log it without (more) ratings
+        except OSError:
+            pass  # the terminal is gone: log it as it is
         except Terminated as exc:
             signum = signum or exc.signum
         # A signal arriving now must not cut the append short: it waits until the end.
@@ -238,7 +241,7 @@ def run_session(plan: SessionPlan, runner: Runner) -> Outcome:
             pending_rating_path(runner.state_dir),
             {**journal_fields(runner.journal.path), "id": session.id},
         )
-    return Outcome(session, after_timed_out=timed_out, signum=signum)
+    return Outcome(session, after_timed_out=timed_out, signum=signum, after_skipped=skipped)
 
 
 def _hidden_signal(exc: BaseException) -> int | None:
@@ -319,6 +322,8 @@ def end_lines(
     command = rate_later_command(metrics, after)
     if outcome.after_timed_out:
         lines.append(f"No answer to the after-ratings: logged without them. `{command}` adds them.")
+    elif outcome.after_skipped and any(name not in after for name in metrics):
+        lines.append(f"After-ratings skipped: `{command}` adds them.")
     elif rate_later and any(name not in after for name in metrics):
         lines.append(f"Rate it later with `{command}`.")
     return lines
