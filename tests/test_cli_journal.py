@@ -566,3 +566,11 @@ def one_error_line_of(result: Any, code: int) -> str:
     lines = [line for line in result.stderr.splitlines() if line.startswith("matlog: ")]
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def test_log_n_below_1_is_said_in_words(invoke, journal_path: Path) -> None:
+    result = invoke("log", "-n", "0")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "matlog: -n must be at least 1, got 0 — e.g. matlog log -n 5"
+    ]

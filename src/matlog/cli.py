@@ -632,13 +632,15 @@ def sleep_command(
 def log_command(
     ctx: typer.Context,
     count: Annotated[
-        int, typer.Option("-n", "--count", min=1, metavar="N", help="How many sessions.")
+        int, typer.Option("-n", "--count", metavar="N", help="How many sessions.")
     ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one object per session.")] = False,
 ) -> None:
     """Recent sessions, newest first."""
     from matlog import queries
 
+    if count < 1:  # in words, not click's "0 is not in the range x>=1"
+        raise UsageError(f"-n must be at least 1, got {count}", hint="e.g. matlog log -n 5")
     env = _env(ctx)
     sessions = queries.latest_sessions(env, count)
     if as_json:
