@@ -499,7 +499,7 @@ def _comparison_table(
     )
     table.add_column("n", justify="right", no_wrap=True)
     if with_time:
-        table.add_column("time", justify="right", no_wrap=True)
+        table.add_column("mean time", justify="right", no_wrap=True)
     for name in names:
         table.add_column(name, justify="right", no_wrap=True)
     blanks = [""] * (len(names) + 2 + with_time)
