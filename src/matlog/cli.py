@@ -432,11 +432,7 @@ def start_command(
     discomfort; Enter ends the settle-in early. Bells: one at the start, two at each
     --bell-every, three at the end.
     """
-    from matlog import queries, ratings, session, trials
-    from matlog.durations import parse_duration
-    from matlog.records import LAYERS, SURFACES
-    from matlog.session.start import start_notes
-    from matlog.text import nfc
+    from matlog import starting
 
     _refuse_undecodable(
         {
@@ -453,80 +449,34 @@ def start_command(
         }
     )
     env = _env(ctx)
-    config = env.config
-    if layer is not None and layer not in LAYERS:
-        raise UsageError(f"--layer must be one of {', '.join(LAYERS)}, got {layer!r}")
-    if surface is not None and surface not in SURFACES:
-        raise UsageError(f"--surface must be one of {', '.join(SURFACES)}, got {surface!r}")
-    if any(not t.strip() for t in tag):
-        raise UsageError("a tag must not be empty", hint="e.g. -t bedtime")
-    before_flags = ratings.parse_rating_flags(before, config.metrics)
-    after_flags = ratings.parse_rating_flags(after, config.metrics)
-    settle_seconds = (
-        config.settle_seconds
-        if settle is None
-        else parse_duration(settle, what="--settle", allow_zero=True)
+    options = starting.StartOptions(
+        duration=duration,
+        before=before,
+        after=after,
+        no_ratings=no_ratings,
+        rate_later=rate_later,
+        tags=tag,
+        area=area,
+        note=note,
+        settle=settle,
+        bell_every=bell_every,
+        layer=layer,
+        surface=surface,
+        condition=condition,
     )
-    bell_seconds = parse_duration(bell_every, what="--bell-every") if bell_every else None
-    planned = parse_duration(duration) if duration is not None else None
-    advice, broken = queries.plan_for_start(env)
-    # A journal that cannot be read has no trial to look up: tonight is an ordinary night.
-    night = trials.tonight(env, condition) if broken is None else None
-    trial_session = night is not None and not night.done_already
-    if planned is None:
-        planned = night.trial.seconds if night is not None and trial_session else None
-    if planned is None:
-        planned = advice.next_seconds
-    if broken is not None:
-        # The countdown never depends on the journal: it runs, and the record is rescued.
-        length = "" if duration is not None else f"; {format_duration(planned)}, the plan's start"
-        print_error(
-            f"{broken.message}: the session runs anyway and its record will go to a rescue "
-            f"file{length}",
-            "`matlog check` lists every problem",
-        )
-
-    notes = start_notes(paths.state_dir(), planned, advice, config.sound_command)
-    if trial_session and duration is None:
-        notes.above_plan = None  # the trial's minutes were agreed when it started
-    for notice in notes.notices:
-        env.err.print(notice)
-    asking = env.interactive and not no_ratings
-    if night is not None:
-        env.err.print(night.announcement(), markup=False)
-        measured = night.trial.outcome
-        for warning in night.warnings(
-            planned,
-            rated_before=asking or measured in before_flags,
-            rated_after=(asking and not rate_later) or measured in after_flags,
-        ):
-            env.err.print(warning, markup=False)
-    if notes.above_plan and not yes:
-        env.err.print(notes.above_plan)
+    prepared = starting.prepare(env, options)
+    if prepared.broken is not None:
+        print_error(*prepared.broken)
+    for notice in prepared.notices:
+        env.err.print(notice, markup=False)
+    if prepared.above_plan and not yes:
+        env.err.print(prepared.above_plan, markup=False)
         if env.interactive and not env.prompter().confirm("Start anyway?", default=False):
             print("Not started.")
             return
-    plan = session.SessionPlan(
-        planned_seconds=planned,
-        area=nfc(area or config.area),
-        before=before_flags,
-        after=after_flags,
-        ask_before=asking and not before_flags,
-        ask_after=asking and not after_flags and not rate_later,
-        tags=list(dict.fromkeys(nfc(t.strip()) for t in tag)),  # one form: see `text`
-        layer=layer,
-        surface=surface,
-        note=note,
-        settle_seconds=settle_seconds,
-        bell_every=bell_seconds,
-        trial=night.trial.id if night is not None and trial_session else None,
-        condition=night.condition if night is not None and trial_session else None,
-    )
-    label = night.label() if night is not None else None
-    outcome = session.run_session(plan, env.session_runner(label))
-    next_seconds = queries.plan(env).next_seconds
+    outcome, lines = starting.run(env, prepared, rate_later=rate_later)
     try:
-        for line in session.end_lines(outcome, config.metrics, next_seconds, rate_later=rate_later):
+        for line in lines:
             print(line)
     except OSError:
         if outcome.signum is None:
