@@ -181,6 +181,24 @@ def test_a_sleep_rated_differently_on_each_side_is_a_conflict(invoke, journal_pa
     assert [s.rating for s in Journal(journal_path).read().sleeps] == [7]
 
 
+def test_a_night_rated_under_another_id_is_never_a_second_rating(invoke, journal_path, tmp_path):
+    # Another device's record of a night rated here, or a rescued re-rating: same rating
+    # is already present; another rating is a conflict. The night keeps one rating.
+    Journal(journal_path).append([Sleep(night=date(2026, 11, 20), rating=6, id="HERE")])
+    same, other = tmp_path / "same.toml", tmp_path / "other.toml"
+    Journal(same).append([Sleep(night=date(2026, 11, 20), rating=6, id="THERE")])
+    Journal(other).append([Sleep(night=date(2026, 11, 20), rating=7, id="RESCUED")])
+    result = invoke("import", str(same))
+    assert result.exit_code == 0 and "1 already present" in result.stdout
+    result = invoke("import", str(other))
+    assert result.exit_code == 1
+    assert "sleep RESCUED" in result.stderr and "rating" in result.stderr
+    assert [(s.night, s.rating) for s in Journal(journal_path).read().sleeps] == [
+        (date(2026, 11, 20), 6)
+    ]
+    assert invoke("check").stdout.endswith("1 night, no problems\n")
+
+
 def test_hand_written_sessions_changed_on_both_sides_conflict(invoke, journal_path, tmp_path):
     hand = make_session(id=None, note="by hand")
     Journal(journal_path).append([replace(hand, after={"pain": 2})])

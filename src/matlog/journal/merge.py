@@ -4,7 +4,9 @@ Pure: the store decides under the journal's lock, with this, what to write.
 
 The same record is recognised by its `id`; a record written by hand without one by what
 cannot change when it is rated or annotated: a session by its `started` (to the second, with
-its offset), a sleep record by its night. Against the journal's version of it, an incoming
+its offset), a sleep record by its night. A night is rated once: a sleep record with an id
+the journal does not have, for a night it has rated, is that night's rating again (present)
+or a conflict. Against the journal's version of it, an incoming
 record is:
 
 * already present — the same content, or the journal's version holds all of it (it was
@@ -74,12 +76,25 @@ def plan_merge(contents: Contents, incoming: Sequence[Record]) -> MergePlan:
     for record in contents.records:
         current.setdefault(match_key(record), []).append(record)
     origin: dict[int, Record] = {}  # a merged record (by id()) -> the journal's record it replaces
+    nights = {sleep.night: sleep for sleep in contents.sleeps}  # the latest of each night
     for record in incoming:
         key = match_key(record)
         candidates = current.get(key, [])
+        if not candidates and isinstance(record, Sleep) and record.night in nights:
+            # A night is rated once: another record of it (another device's id, a rescued
+            # re-rating) is the same rating, or a conflict; never a second rating of it.
+            rated = nights[record.night]
+            apart = [f for f in differences(rated, record) if f != "id"]
+            if apart:
+                plan.conflicts.append(Conflict(record, rated, apart))
+            else:
+                plan.present.append(record)
+            continue
         if not candidates:
             plan.new.append(record)
             current[key] = [record]
+            if isinstance(record, Sleep):
+                nights[record.night] = record
             continue
         if any(holds(c, record) for c in candidates):
             plan.present.append(record)
