@@ -477,3 +477,37 @@ def test_the_readmes_example_report_is_what_matlog_prints(
     tail = "\n".join(lines[next(i for i, t in enumerate(lines) if t.startswith("Verdict:")) :])
     assert head in readme
     assert tail in readme
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_the_trial_screens_fit_the_terminal_and_never_split_a_date(
+    journal_path: Path, width: int
+) -> None:
+    import re
+
+    from journal_factory import trial_journal, write_journal
+
+    from matlog import trials
+    from matlog.env import Env
+    from matlog.trial_display import design_screen, report_screen, status_screen
+
+    write_journal(journal_path, trial_journal(end=date(2026, 11, 30)))
+    clock = FakeClock(start=datetime(2026, 12, 2, 9, 0, tzinfo=CET))
+    env = Env(journal_path=journal_path, clock=clock, interactive=False)
+    analysis = trials.report(env, unblind=False)
+    report = report_screen(analysis.report, analysis.metrics, width)
+    status = status_screen(trials.status(env), width)
+    design = design_screen(
+        first_night=TODAY, last_night=TODAY + timedelta(days=27), pairs=14, outcome="stress",
+        better="lower", worthwhile=1.0, seconds=1200, control="rest", fingerprint="abc",
+        estimate={0.5: 60, 1.0: 21, 1.5: 10, 2.0: 6}, history=51, pairs_from_history=False,
+        width=width,
+    )  # fmt: skip
+    for screen in (report, status, design):
+        assert max(len(line) for line in screen.splitlines()) <= width, screen
+        assert not re.search(r"\b20\d\d-\d\d?$", screen, re.M)  # no date cut at a line's end
+    text = " ".join(report.split())
+    assert "Verdict: Stress fell 1 point more" in text and "p = 0.008" in text
+    for pair in (1, 14):
+        assert f"pair {pair:>2}" in report
+    assert "-1.00, 95% CI -1.55 to -0.45" in report

@@ -260,6 +260,13 @@ def main_callback(
         queries.before_command(ctx.obj, ctx.invoked_subcommand)
 
 
+def _screen_width(env: Env) -> int:
+    """The terminal's width for screens of words; a pipe or a file gets the widest form."""
+    from matlog.trial_display import WIDEST
+
+    return env.out.width if env.out.is_terminal else WIDEST
+
+
 def _refuse_undecodable(options: dict[str, list[str] | list[str | None]]) -> None:
     """Text that is not UTF-8 is refused before anything starts (usage error, exit 2).
 
@@ -916,6 +923,7 @@ def trial_start_command(
             estimate=chosen.estimate,
             history=chosen.history,
             pairs_from_history=chosen.pairs_from_history,
+            width=_screen_width(env),
         )
     )
     if not yes and not env.prompter().confirm("Start this trial?", default=False):
@@ -932,7 +940,7 @@ def _trial_status(env: Env, *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    print(trial_display.status_screen(result))
+    print(trial_display.status_screen(result, _screen_width(env)))
 
 
 @trial_app.command("status", short_help="Tonight, and the nights so far: no effect shown.")
@@ -966,7 +974,7 @@ def trial_report_command(
     if as_json:
         print(json.dumps(analysis.report, ensure_ascii=False, indent=2))
         return
-    print(trial_display.report_screen(analysis.report, analysis.metrics))
+    print(trial_display.report_screen(analysis.report, analysis.metrics, _screen_width(env)))
 
 
 @trial_app.command("stop")

@@ -34,10 +34,35 @@ CONTROL_NONE = (
 WIDTH = 41  # columns of the picture's scale
 
 
-def _wrap(text: str, width: int = 88, indent: str = "") -> list[str]:
+# The screens are words at most this wide, and narrower on a narrower terminal.
+WIDEST = 88
+
+
+def _wrap(width: int, text: str, indent: str = "") -> list[str]:
     import textwrap
 
-    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent) or [""]
+    lines = textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,  # a date (2026-11-20) is never split
+        break_long_words=False,
+    )
+    return lines or [""]
+
+
+def _fit(lines: Sequence[str], width: int) -> list[str]:
+    """Each line that is wider than `width` wrapped, keeping its indent (table-like rows
+    that are built to fit are left as they are)."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out += _wrap(width, line.strip(), indent)
+    return out
 
 
 def _points(value: float) -> str:
@@ -70,7 +95,9 @@ def design_screen(
     estimate: Mapping[float, int] | None,
     history: int,
     pairs_from_history: bool,
+    width: int = WIDEST,
 ) -> str:
+    width = min(width, WIDEST)
     nights = 2 * pairs
     lines = [
         "A randomised self-experiment: mat nights and control nights",
@@ -83,20 +110,22 @@ def design_screen(
         f"  control     {control}",
         "",
         *_wrap(
+            width,
             "Each pair of nights holds one mat night and one control night, in an order drawn "
             "at random. `matlog start` tells you each evening which it is; `matlog trial "
-            "status` shows how it goes; the results wait for the last night."
+            "status` shows how it goes; the results wait for the last night.",
         ),
         "",
-        *_wrap(CONTROL_NONE if control == "none" else CONTROL_REST),
+        *_wrap(width, CONTROL_NONE if control == "none" else CONTROL_REST),
         "",
     ]
     what = "sleep ratings" if outcome == SLEEP else f"sessions rated {outcome} before and after"
     if estimate is None:
         lines += _wrap(
+            width,
             f"How many nights: not enough history to estimate ({history} earlier {what}; "
             f"5 are needed), so {pairs} pairs"
-            + (" as asked." if not pairs_from_history and pairs != 14 else " (the default).")
+            + (" as asked." if not pairs_from_history and pairs != 14 else " (the default)."),
         )
     else:
         lines.append(f"How many nights, from the spread of your {history} earlier {what}")
@@ -116,22 +145,25 @@ def design_screen(
         yours = next((n for w, n in estimate.items() if math.isclose(w, worthwhile)), None)
         if yours is not None and pairs < yours:
             lines += _wrap(
+                width,
                 f"That is fewer than the {yours} pairs that give 80% power for "
-                f"{_points(worthwhile)}: a real effect of that size may well be missed."
+                f"{_points(worthwhile)}: a real effect of that size may well be missed.",
             )
     if pairs < MIN_PAIRS_FOR_5_PERCENT:
         lines += _wrap(
+            width,
             f"Note: with fewer than {MIN_PAIRS_FOR_5_PERCENT} pairs the randomisation test can "
-            "never reach p < 0.05, whatever the nights show."
+            "never reach p < 0.05, whatever the nights show.",
         )
     lines += [
         "",
         *_wrap(
+            width,
             f"Fingerprint of this design: {fingerprint} (every report repeats it: note it "
-            "down to show the design was fixed in advance)."
+            "down to show the design was fixed in advance).",
         ),
     ]
-    return "\n".join(lines)
+    return "\n".join(_fit(lines, width))
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,12 +172,14 @@ def design_screen(
 _STRIP = {"done": "✓", "deviation": "!", "missed": "x", "to_come": "·", "not_run": "-"}
 
 
-def strip(status: Status) -> list[str]:
-    """One character per night, two weeks to a row after the row's first date."""
+def strip(status: Status, width: int = WIDEST) -> list[str]:
+    """One character per night, two weeks to a row after the row's first date (one week
+    where two do not fit)."""
     rows = []
     nights = status["strip"]
-    for start in range(0, len(nights), 14):
-        chunk = nights[start : start + 14]
+    per_row = 14 if width >= 41 else 7
+    for start in range(0, len(nights), per_row):
+        chunk = nights[start : start + per_row]
         marks = []
         for night in chunk:
             mark = _STRIP[night["state"]]
@@ -158,7 +192,8 @@ def strip(status: Status) -> list[str]:
     return rows
 
 
-def status_screen(status: Status) -> str:
+def status_screen(status: Status, width: int = WIDEST) -> str:
+    width = min(width, WIDEST)
     trial = status["trial"]
     counts = status["nights"]
     lines = [
@@ -190,7 +225,7 @@ def status_screen(status: Status) -> str:
         + (f", {counts['not_run']} not run (stopped)" if counts["not_run"] else "")
         + f", of {counts['planned']}.",
         "",
-        *strip(status),
+        *strip(status, width),
         "  M mat night, C control night (done as drawn); m, c: drawn so, the other was done",
         "  x missed; · to come; - not run (after a stop)",
         "",
@@ -204,7 +239,7 @@ def status_screen(status: Status) -> str:
         ),
         f"Fingerprint: {trial['fingerprint']}",
     ]
-    return "\n".join(lines)
+    return "\n".join(_fit(lines, width))
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,7 +260,9 @@ def _p(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def outcome_block(name: str, outcome: OutcomeReport, worthwhile: float, primary: bool) -> list[str]:
+def outcome_block(
+    name: str, outcome: OutcomeReport, worthwhile: float, primary: bool, width: int = WIDEST
+) -> list[str]:
     title = f"{'Primary' if primary else 'Secondary'} outcome: {name}"
     if not primary and not outcome["n_pairs"]:
         return [f"{title}: no complete pair of nights (not rated on both nights of any pair)"]
@@ -244,11 +281,9 @@ def outcome_block(name: str, outcome: OutcomeReport, worthwhile: float, primary:
         f"{_number(outcome['second_half_effect'])}",
     ]
     if outcome["missing_nights"]:
-        lines += _wrap(
-            "no value on: " + ", ".join(outcome["missing_nights"]), indent="  ", width=88
-        )
+        lines += _wrap(width, "no value on: " + ", ".join(outcome["missing_nights"]), indent="  ")
     if not primary:  # the primary's verdict closes the report
-        lines += _wrap(verdict(outcome, name, worthwhile), indent="  ")
+        lines += _wrap(width, verdict(outcome, name, worthwhile), indent="  ")
     return lines
 
 
@@ -260,7 +295,7 @@ def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def picture(name: str, outcome: OutcomeReport) -> list[str]:
+def picture(name: str, outcome: OutcomeReport, width: int = WIDEST) -> list[str]:
     """The d_k in time order on one scale, with their mean and its 95% interval below.
 
     Plain characters only: `●` a pair's d, `|` zero, `:` the mean; the last row draws the
@@ -276,36 +311,44 @@ def picture(name: str, outcome: OutcomeReport) -> list[str]:
     bound = max(1.0, math.ceil(max(abs(v) for v in edges)))
     low, high = -bound, bound
 
+    # The scale narrows with the terminal: the mean's row (its interval after the scale)
+    # fits `width` down to a scale of 11 columns.
+    scale = max(11, min(WIDTH, width - 44))
+
     def column(value: float) -> int:
-        return round((value - low) / (high - low) * (WIDTH - 1))
+        return round((value - low) / (high - low) * (scale - 1))
 
     zero = column(0.0)
     better = outcome["better"]
     side = "left" if better == "lower" else "right"
-    lines = [
+    lines = _wrap(
+        width,
         f"d = {name} on the mat night − on the control night, pair by pair "
         f"({side} of | favours the mat)",
-    ]
-    axis = [" "] * WIDTH
+    )
+    axis = [" "] * scale
     for value in (low, 0.0, high):
         label = f"{value:+g}" if value else "0"
-        at = min(max(column(value) - len(label) // 2, 0), WIDTH - len(label))
+        at = min(max(column(value) - len(label) // 2, 0), scale - len(label))
         axis[at : at + len(label)] = label
     lines.append(" " * 12 + "".join(axis))
     by_pair = {item["pair"]: item for item in differences}
     for pair in range(1, max(by_pair) + 1):
         item = by_pair.get(pair)
         if item is None:  # said in its place, never silently left out
-            lines.append(f"  pair {pair:>2}   (not a complete pair: a night has no value)")
+            missing = "(not a complete pair: a night has no value)"
+            if 12 + len(missing) > width:
+                missing = "(no value)"
+            lines.append(f"  pair {pair:>2}   {missing}")
             continue
-        row = ["·"] * WIDTH
+        row = ["·"] * scale
         row[zero] = "|"
         if mean is not None:
             row[column(mean)] = ":"
         row[column(item["d"])] = "●"
         lines.append(f"  pair {pair:>2}   " + "".join(row) + f"  {item['d']:+d}")
     if mean is not None:
-        row = [" "] * WIDTH
+        row = [" "] * scale
         if ci is not None:
             for at in range(column(ci[0]), column(ci[1]) + 1):
                 row[at] = "="
@@ -315,11 +358,16 @@ def picture(name: str, outcome: OutcomeReport) -> list[str]:
             row[zero] = "|"
         row[column(mean)] = "◆"
         interval = f", 95% CI {ci[0]:+.2f} to {ci[1]:+.2f}" if ci else ""
-        lines.append("  mean      " + "".join(row) + f"  {mean:+.2f}{interval}")
+        bar = "  mean      " + "".join(row)
+        if len(bar) + 2 + len(f"{mean:+.2f}{interval}") <= width:
+            lines.append(f"{bar}  {mean:+.2f}{interval}")
+        else:  # too narrow for both on one row: the numbers under the bar
+            lines += [bar, " " * 12 + f"{mean:+.2f}{interval}"]
     return lines
 
 
-def report_screen(report: Report, metrics: Mapping[str, str]) -> str:
+def report_screen(report: Report, metrics: Mapping[str, str], width: int = WIDEST) -> str:
+    width = min(width, WIDEST)
     trial = report["trial"]
     nights = report["nights"]
     primary = report["primary"]
@@ -332,9 +380,10 @@ def report_screen(report: Report, metrics: Mapping[str, str]) -> str:
         lines.append(f"Stopped early on {trial['stopped']}: this covers the nights so far.")
     if trial["unblinded"]:
         lines += _wrap(
+            width,
             f"Looked at early: the results were first seen on {trial['unblinded']}, before "
             "the trial ended. Deciding to stop or go on from an early look makes a chance "
-            "result likelier to be believed."
+            "result likelier to be believed.",
         )
     if not report["over"]:
         lines.append("The trial is still running: this is an early look.")
@@ -348,43 +397,38 @@ def report_screen(report: Report, metrics: Mapping[str, str]) -> str:
         + ".",
     ]
     if nights["missed_nights"]:
-        lines += _wrap("Missed nights: " + ", ".join(nights["missed_nights"]), indent="  ")
+        lines += _wrap(width, "Missed nights: " + ", ".join(nights["missed_nights"]), indent="  ")
     if nights["deviation_nights"]:
         words = [
             f"{d['night']} (drawn {d['drawn']}, done {d['done'] or 'no session'})"
             for d in nights["deviation_nights"]
         ]
-        lines += _wrap("Deviations, analysed as drawn: " + ", ".join(words), indent="  ")
+        lines += _wrap(width, "Deviations, analysed as drawn: " + ", ".join(words), indent="  ")
     outcomes = report["outcomes"]
-    lines += ["", *outcome_block(primary, outcomes[primary], trial["worthwhile"], True)]
+    lines += ["", *outcome_block(primary, outcomes[primary], trial["worthwhile"], True, width)]
     carry = report["carryover"]
     after_mat, after_control = carry["control_after_mat"], carry["control_after_control"]
     lines += _wrap(
+        width,
         f"carry-over: control nights after a mat night mean {_plain(after_mat['mean'])} "
         f"(n {after_mat['n']}), after a control night {_plain(after_control['mean'])} "
         f"(n {after_control['n']})",
         indent="  ",
     )
-    lines += ["", *picture(primary, outcomes[primary])]
+    drawn = len(lines) + 1  # the picture's rows are built to fit: never rewrapped
+    lines += ["", *picture(primary, outcomes[primary], width)]
+    after_picture = len(lines)
     for name, outcome in outcomes.items():
         if name != primary:
-            lines += ["", *outcome_block(name, outcome, trial["worthwhile"], False)]
+            lines += ["", *outcome_block(name, outcome, trial["worthwhile"], False, width)]
     lines += [
         "",
         "Verdict: " + verdict(outcomes[primary], primary, trial["worthwhile"]),
         "",
-        *_wrap(CAVEATS),
+        *_wrap(width, CAVEATS),
         "",
         f"Fingerprint: {trial['fingerprint']} (compare with the one `trial start` showed).",
     ]
-    return "\n".join(_rewrap(lines))
-
-
-def _rewrap(lines: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        if line.startswith("Verdict: "):
-            out += _wrap(line)
-        else:
-            out.append(line)
-    return out
+    words = [*lines[:drawn], *lines[after_picture:]]
+    fitted = _fit(words[:drawn], width) + lines[drawn:after_picture] + _fit(words[drawn:], width)
+    return "\n".join(fitted)
