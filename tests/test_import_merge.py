@@ -389,11 +389,26 @@ def test_importing_the_journal_itself_is_refused_not_counted(invoke, journal_pat
 def test_a_folder_is_refused_with_the_way_to_import_its_files(invoke, journal_path, tmp_path):
     folder = tmp_path / "rescued"
     folder.mkdir()
+    (folder / "rescued-1.jsonl").write_text("")
     result = invoke("import", str(folder))
     assert result.exit_code == 1
     [line] = result.stderr.strip().splitlines()
-    assert "is a folder, not a journal file" in line and f"{folder}/*.toml" in line
+    assert "is a folder, not a journal file" in line
+    assert f"matlog import {folder}/*.jsonl" in line and "*.toml" not in line
     assert "MATLOG_JOURNAL" not in line
+
+
+def test_a_glob_that_names_the_journal_too_skips_it_and_imports_the_rest(
+    invoke, journal_path, tmp_path
+):
+    Journal(journal_path).append([make_session(note="mine")])
+    other = tmp_path / "other.toml"
+    Journal(other).append([make_session(datetime(2026, 11, 21, 22, 0, tzinfo=CET), note="theirs")])
+    result = invoke("import", str(journal_path), str(other))
+    assert result.exit_code == 0, result.output
+    assert f"{journal_path} is the journal itself: skipped" in result.stderr
+    assert "Imported 1 record" in result.stdout
+    assert [s.note for s in Journal(journal_path).read().sessions] == ["mine", "theirs"]
 
 
 def test_a_file_with_no_records_says_so(invoke, journal_path, tmp_path):

@@ -745,6 +745,8 @@ def import_command(
             print(f"Removed {result.path} (all its records are in the journal).")
 
     outcome = transfer.import_files(env.journal, files, done)
+    for path in outcome.skipped:
+        print_error(f"{path} is the journal itself: skipped")
     conflicts = [(r.path, c) for r in outcome.files for c in r.conflicts]
     for path, conflict in conflicts:
         print_error(

@@ -45,7 +45,7 @@ def export_text(contents: Contents, fmt: str, journal_path: Path) -> str:
     return serialise(contents.records, kind, whole_file=True)
 
 
-def load_imports(files: Sequence[Path], kind: Kind, journal_path: Path) -> list[Contents]:
+def load_imports(files: Sequence[Path], kind: Kind) -> list[Contents]:
     """Every file to import, read and checked before anything is written.
 
     A file that does not parse, or a record the journal's format cannot hold, stops the
@@ -53,11 +53,6 @@ def load_imports(files: Sequence[Path], kind: Kind, journal_path: Path) -> list[
     """
     loaded = []
     for file in files:
-        if same_file(file, journal_path):
-            raise UsageError(
-                f"{file} is the journal itself: nothing to import",
-                hint="import another device's journal, a sync-conflict copy or a rescue file",
-            )
         contents = load_file(file)
         _refuse(
             unwritable(contents.records, kind, file),
@@ -86,6 +81,7 @@ class ImportOutcome:
     files: list[FileImport] = field(default_factory=list)
     conflicts_file: Path | None = None  # where the other versions of conflicts were kept
     kept_in_place: list[Path] = field(default_factory=list)  # leftovers that keep theirs
+    skipped: list[Path] = field(default_factory=list)  # names of the journal itself
 
 
 def import_files(
@@ -98,8 +94,15 @@ def import_files(
     other versions of conflicting records are kept in a private conflicts file beside the
     rescue files, unless they already are (a leftover of matlog's own is kept as it is).
     """
-    loaded = load_imports(files, journal.kind, journal.path)
-    outcome = ImportOutcome()
+    itself = [f for f in files if same_file(f, journal.path)]
+    if itself and len(itself) == len(files):
+        raise UsageError(
+            f"{itself[0]} is the journal itself: nothing to import",
+            hint="import another device's journal, a sync-conflict copy or a rescue file",
+        )
+    files = [f for f in files if f not in itself]  # `import folder/*.toml` names it too
+    loaded = load_imports(files, journal.kind)
+    outcome = ImportOutcome(skipped=itself)
     others: list[Conflict] = []
     for path, contents in zip(files, loaded, strict=True):
         try:

@@ -118,7 +118,7 @@ def load_file(path: Path) -> Contents:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not wait for a writer
         try:
             # Before a byte is read. (For a folder: `import folder/*.toml` takes its files.)
-            refuse_special(os.fstat(fd).st_mode, path, hint=f"import its files: {path}/*.toml")
+            refuse_special(os.fstat(fd).st_mode, path, hint=_import_hint(path))
             with os.fdopen(os.dup(fd), "rb") as handle:
                 data = handle.read()
         finally:
@@ -137,6 +137,18 @@ def load_file(path: Path) -> Contents:
             "nothing was imported",
         )
     return contents
+
+
+def _import_hint(path: Path) -> str:
+    """For a folder given to `import`: the journals in it, by pattern (`rescued/*.toml`)."""
+    try:
+        suffixes = sorted(
+            {p.suffix for p in path.iterdir() if p.suffix in (".toml", ".jsonl", ".json")}
+        )
+    except OSError:
+        suffixes = []
+    patterns = " ".join(f"{path}/*{suffix}" for suffix in suffixes) or f"{path}/FILE"
+    return f"name its journals: matlog import {patterns} (the journal itself is skipped)"
 
 
 def refuse_special(
