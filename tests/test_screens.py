@@ -447,6 +447,10 @@ def test_a_long_tag_folds_and_never_pushes_n_or_a_number_off(columns: int, tmp_p
     text = "\n".join(lines)
     assert "…" not in text
     assert long[:8] in text and "neck" in text  # folded over lines, not cut
+    pieces = [line for line in lines if line.strip() and long.find(line.strip()) > 0]
+    assert all(line.startswith("  ") for line in pieces)  # every folded line indented
+    if columns >= 60:  # room for every rating beside a folded label: one table
+        assert sum(line.split()[:2] == ["group", "n"] for line in lines) == 1
     group = stats["comparisons"]["tag"][long]
     for m in group["metrics"].values():
         mean = "too few" if m["n"] < 5 else _signed(m["change_mean"])

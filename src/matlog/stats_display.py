@@ -426,23 +426,34 @@ def _comparison_tables(stats: StatsJson, names: list[str], width: int = 80) -> G
         table = _comparison_table(stats, names, with_time, by_column)
         if _fits(table, width):
             return Group(Text(COMPARISON_TITLE), table)
+    # A long label (a tag) is folded over lines rather than split the ratings for it.
+    longest = max((len(v) for groups in stats["comparisons"].values() for v in groups), default=0)
+    if longest > _LONG_LABEL:
+        whole = _comparison_table(stats, names, False, False, folded=True)
+        if _fits(whole, width):
+            return Group(Text(COMPARISON_TITLE), whole)
+    folded = not all(_fits(_comparison_table(stats, [n], False, False), width) for n in names)
     chunks: list[list[str]] = []
     for name in names:
-        if chunks and _fits(_comparison_table(stats, [*chunks[-1], name], False, False), width):
+        wider = (
+            _comparison_table(stats, [*chunks[-1], name], False, False, folded) if chunks else None
+        )
+        if wider is not None and _fits(wider, width):
             chunks[-1].append(name)
         else:
             chunks.append([name])
-    tables = [_comparison_table(stats, chunk, False, False) for chunk in chunks]
-    if not all(_fits(t, width) for t in tables):  # a long label: fold it, then a list
-        tables = [_comparison_table(stats, [name], False, False, folded=True) for name in names]
-        if not all(_fits(t, width) for t in tables):
-            return _comparison_lines(stats, names)
+    tables = [_comparison_table(stats, chunk, False, False, folded) for chunk in chunks]
+    if not all(_fits(t, width) for t in tables):
+        return _comparison_lines(stats, names)  # too narrow for any table: a list
     parts: list[RenderableType] = [Text(COMPARISON_TITLE)]
     for index, table in enumerate(tables):
         if index:
             parts.append(Text())
         parts.append(table)
     return Group(*parts)
+
+
+_LONG_LABEL = 20  # a group label longer than this is folded rather than split a table for
 
 
 def _comparison_lines(stats: StatsJson, names: list[str]) -> Group:
@@ -490,10 +501,10 @@ def _comparison_table(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     if by_column:
         table.add_column("by", no_wrap=True)
-    # A long label (a tag) may fold over lines, but keeps 10 columns: narrower than that,
+    # A long label (a tag) may fold over lines, but keeps 12 columns: narrower than that,
     # the groups are listed instead (`_comparison_lines`). n and the numbers never fold.
     labels = [len(f"  {value}") for groups in stats["comparisons"].values() for value in groups]
-    narrowest = min(max(labels, default=0), 10)
+    narrowest = min(max(labels, default=0), 12)
     table.add_column(
         "group", overflow="fold", min_width=narrowest, max_width=narrowest if folded else None
     )
@@ -517,8 +528,12 @@ def _comparison_table(
                     cells.append(Text(f"too few ({m['n']})", style="dim"))
                 else:
                     cells.append(Text(f"{_signed(m['change_mean'])} ({m['n']})"))
-            row: list[str | Text] = [label] if by_column else []
-            name_cell = Text(shown(value if by_column else f"  {value}"))  # never markup
+            row: list[RenderableType] = [label] if by_column else []
+            # Text: never markup. Under a heading row, indented, every folded line too.
+            label_text = Text(shown(value), overflow="fold")
+            name_cell: RenderableType = (
+                label_text if by_column else Padding(label_text, (0, 0, 0, 2))
+            )
             row += [name_cell, str(group["sessions"])]
             if with_time:
                 row.append(format_duration(group["mean_seconds"]))
