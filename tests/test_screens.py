@@ -433,6 +433,10 @@ def test_stats_below_40_columns_keeps_n_and_every_number_whole(
     assert "…" not in text
     assert any(line.split()[:3] == ["rating", "n", "change"] for line in lines)
     _numbers_whole(stats, text)
+    # Wrapped lines keep their indent: the streak's, and the list form's rows.
+    at = next(i for i, line in enumerate(lines) if "streak:" in line)
+    assert lines[at].startswith("  ") and lines[at + 1].startswith("  ")
+    assert not any(re.match(r"\(\d+\)", line) for line in lines)  # a count wrapped flush left
 
 
 @pytest.mark.parametrize("columns", [40, 60, 80])

@@ -143,10 +143,12 @@ def _summary(stats: StatsJson, journal_path: Path) -> Group:
         )
     streak = stats["streak"]
     lines.append(
-        Text.assemble(
-            "  streak: ",
-            (f"{plural(streak['current_days'], 'day')} now", "bold"),
-            f", longest {plural(streak['longest_days'], 'day')}",
+        _indent(
+            Text.assemble(
+                "streak: ",
+                (f"{plural(streak['current_days'], 'day')} now", "bold"),
+                f", longest {plural(streak['longest_days'], 'day')}",
+            )
         )
     )
     strip = "".join("█" if n else "·" for n in stats["recent"]["per_day_28"])
@@ -463,11 +465,11 @@ def _comparison_lines(stats: StatsJson, names: list[str]) -> Group:
     for dimension, groups in stats["comparisons"].items():
         lines.append(Text(dimension, style="bold"))
         for value, group in groups.items():
-            lines.append(Text(f"  {shown(value)}  n {group['sessions']}"))
+            lines.append(_indent(Text(f"{shown(value)}  n {group['sessions']}")))
             for name in names:
                 m = group["metrics"][name]
                 mean = "too few" if m["n"] < MIN_N else _signed(m["change_mean"])
-                lines.append(Text(f"    {name} {mean} ({m['n']})"))
+                lines.append(Padding(Text(f"{name} {mean} ({m['n']})"), (0, 0, 0, 4)))
     return Group(*lines)
 
 
