@@ -104,10 +104,10 @@ class _ZshComplete(ZshComplete):
     """Typer's zsh completion, offering file names only where a file is asked for."""
 
     def complete(self) -> str:
-        args, incomplete = self.get_completion_args()
-        if self.get_completions(args, incomplete):
-            return super().complete()
-        return "_files" if _wants_a_path(self, args, incomplete) else ""
+        answer = super().complete()  # "_files" is Typer's answer when it has none
+        if answer == "_files" and not _wants_a_path(self, *self.get_completion_args()):
+            return ""
+        return answer
 
 
 def _wants_a_path(complete: ShellComplete, args: list[str], incomplete: str) -> bool:

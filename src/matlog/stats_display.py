@@ -429,8 +429,7 @@ def _comparison_tables(stats: StatsJson, names: list[str], width: int = 80) -> G
         if _fits(table, width):
             return Group(Text(COMPARISON_TITLE), table)
     # A long label (a tag) is folded over lines rather than split the ratings for it.
-    longest = max((len(v) for groups in stats["comparisons"].values() for v in groups), default=0)
-    if longest > _LONG_LABEL:
+    if _longest_label(stats) > _LONG_LABEL:
         whole = _comparison_table(stats, names, False, False, folded=True)
         if _fits(whole, width):
             return Group(Text(COMPARISON_TITLE), whole)
@@ -456,6 +455,10 @@ def _comparison_tables(stats: StatsJson, names: list[str], width: int = 80) -> G
 
 
 _LONG_LABEL = 20  # a group label longer than this is folded rather than split a table for
+
+
+def _longest_label(stats: StatsJson) -> int:
+    return max((len(v) for groups in stats["comparisons"].values() for v in groups), default=0)
 
 
 def _comparison_lines(stats: StatsJson, names: list[str]) -> Group:
@@ -505,8 +508,7 @@ def _comparison_table(
         table.add_column("by", no_wrap=True)
     # A long label (a tag) may fold over lines, but keeps 12 columns: narrower than that,
     # the groups are listed instead (`_comparison_lines`). n and the numbers never fold.
-    labels = [len(f"  {value}") for groups in stats["comparisons"].values() for value in groups]
-    narrowest = min(max(labels, default=0), 12)
+    narrowest = min(2 + _longest_label(stats), 12)  # 2: the indent under a heading row
     table.add_column(
         "group", overflow="fold", min_width=narrowest, max_width=narrowest if folded else None
     )

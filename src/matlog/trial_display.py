@@ -429,6 +429,6 @@ def report_screen(report: Report, metrics: Mapping[str, str], width: int = WIDES
         "",
         f"Fingerprint: {trial['fingerprint']} (compare with the one `trial start` showed).",
     ]
-    words = [*lines[:drawn], *lines[after_picture:]]
-    fitted = _fit(words[:drawn], width) + lines[drawn:after_picture] + _fit(words[drawn:], width)
+    picture_lines = lines[drawn:after_picture]
+    fitted = _fit(lines[:drawn], width) + picture_lines + _fit(lines[after_picture:], width)
     return "\n".join(fitted)

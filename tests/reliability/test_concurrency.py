@@ -94,14 +94,10 @@ def test_undo_while_others_append_loses_no_appended_record(tmp_path: Path) -> No
     assert sorted(appended) == sorted(f"w{n}-{i}" for n in range(3) for i in range(appends))
 
 
-def test_two_imports_of_one_file_at_once_add_it_once(tmp_path: Path) -> None:
-    """Four `matlog import` of the same sync-conflict copy, started together."""
-    path = tmp_path / "journal.toml"
-    write_journal(path, sessions(50))
-    other = tmp_path / "conflict.jsonl"
-    incoming = sessions(30, tag="theirs")
-    write_journal(other, incoming)
-    env = {"MATLOG_JOURNAL": str(path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+def _four_imports_at_once(path: Path, other: Path, home: Path) -> list[tuple[str, str]]:
+    """`matlog import other` four times, started together; their (stdout, stderr), each
+    having exited 0."""
+    env = {"MATLOG_JOURNAL": str(path), "HOME": str(home), "PATH": "/usr/bin:/bin"}
     runs = [
         subprocess.Popen(
             [*matlog_command(), "import", str(other)],
@@ -114,6 +110,17 @@ def test_two_imports_of_one_file_at_once_add_it_once(tmp_path: Path) -> None:
     ]
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0] * 4, outputs
+    return outputs
+
+
+def test_two_imports_of_one_file_at_once_add_it_once(tmp_path: Path) -> None:
+    """Four `matlog import` of the same sync-conflict copy, started together."""
+    path = tmp_path / "journal.toml"
+    write_journal(path, sessions(50))
+    other = tmp_path / "conflict.jsonl"
+    incoming = sessions(30, tag="theirs")
+    write_journal(other, incoming)
+    outputs = _four_imports_at_once(path, other, tmp_path)
     # The copy's sleep records fall on nights the journal has rated the same: present.
     rated = {r.night for r in Journal(path).read().sleeps}
     new = [r for r in incoming if not (isinstance(r, Sleep) and r.night in rated)]
@@ -161,19 +168,7 @@ def test_four_imports_of_a_rated_copy_at_once_merge_it_once(tmp_path: Path) -> N
     ]
     incoming = [*rated, *sessions(10, tag="theirs", start=datetime(2021, 1, 1, 22, 0, tzinfo=CET))]
     write_journal(other, incoming)
-    env = {"MATLOG_JOURNAL": str(path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    runs = [
-        subprocess.Popen(
-            [*matlog_command(), "import", str(other)],
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(4)
-    ]
-    outputs = [run.communicate(timeout=60) for run in runs]
-    assert [run.returncode for run in runs] == [0] * 4, outputs
+    outputs = _four_imports_at_once(path, other, tmp_path)
     records = Journal(path).read().records
     assert [r.id for r in records] == [r.id for r in incoming]  # in place, then the new ones
     assert [json_line(r) for r in records] == [json_line(r) for r in incoming]

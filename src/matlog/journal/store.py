@@ -112,9 +112,8 @@ class Journal:
         Asked only of a journal that does not parse (and of `edit`'s copy), so a healthy
         one never pays more than a stat of the lock file.
         """
-        target = self.real_path
         try:
-            if os.stat(target.parent / f".{target.name}.lock").st_size == 0:
+            if os.stat(self._lock_path).st_size == 0:
                 return False
             with self.locked():
                 return self._cut_at_lock
@@ -145,6 +144,12 @@ class Journal:
         # A symlinked journal stays a symlink: we write to (and lock beside) its target.
         return Path(os.path.realpath(self.path))
 
+    @property
+    def _lock_path(self) -> Path:
+        """`.NAME.lock` beside the journal's real file: the lock, and an append's intent."""
+        target = self.real_path
+        return target.parent / f".{target.name}.lock"
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[Path | None]:
         """An exclusive lock shared by every matlog writing this journal.
@@ -170,9 +175,7 @@ class Journal:
             paths.ensure_private_dir(target.parent)
             # Never through a link planted at its name: an append's intent is written here.
             fd = os.open(
-                target.parent / f".{target.name}.lock",
-                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o600,
+                self._lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
             )
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 os.close(fd)

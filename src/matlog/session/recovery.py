@@ -16,7 +16,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,8 +263,9 @@ def orphans(folder: Path, notes: list[str] | None = None) -> Iterator[list[Orpha
     said = notes if notes is not None else []
     found: list[Orphan] = []
     fds: list[int] = []
+    entries = sorted(folder.glob("running-*"))  # one listing: heartbeats and their locks
     try:
-        for path in sorted(folder.glob("running-*.json")):
+        for path in (p for p in entries if p.suffix == ".json"):
             lock = lock_path_for(path)
             if lock in _HELD:
                 continue  # this process's own session
@@ -303,21 +304,21 @@ def orphans(folder: Path, notes: list[str] | None = None) -> Iterator[list[Orpha
                 lock.unlink(missing_ok=True)
             else:
                 lock.unlink(missing_ok=True)  # recovered meanwhile: its lock file is ours
-        _sweep_lone_locks(folder)
+        _sweep_lone_locks(p for p in entries if p.suffix == ".lock")
         yield found
     finally:
         for fd in fds:
             os.close(fd)
 
 
-def _sweep_lone_locks(folder: Path) -> None:
+def _sweep_lone_locks(locks: Iterable[Path]) -> None:
     """Remove session locks that no one holds and no heartbeat goes with.
 
     A session killed between taking its lock and writing its first heartbeat leaves only
     the lock: nothing to recover, but the file would stay for ever. One held is a session
     starting now; one removed while a new session opens it is caught by `hold`'s check.
     """
-    for lock in folder.glob("running-*.lock"):
+    for lock in locks:
         if lock in _HELD or lock.with_suffix(".json").exists():
             continue
         try:
